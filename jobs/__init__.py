@@ -1,0 +1,1 @@
+"""Entrypoints: thin commands that parse arguments, build Settings and call ``shared``."""
