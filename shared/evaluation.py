@@ -74,7 +74,9 @@ def evaluate(
     ranks, tops = [], []
     for start in range(0, len(target.users), chunk_size):
         stop = start + chunk_size
-        result = score_chunk(model, target.users[start:stop], target.targets[start:stop], target.seen, max(ks))
+        result = score_chunk(
+            model, target.users[start:stop], target.targets[start:stop], target.seen, max(ks)
+        )
         ranks.append(result.ranks)
         tops.append(result.top_items)
     all_ranks = np.concatenate(ranks)
