@@ -42,7 +42,10 @@ def main() -> int:
     parser.add_argument("--models", default="fm,ncf")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--grid", type=json.loads, help="JSON {model: {field: [values]}} to search instead")
+    parser.add_argument("--fixed", type=json.loads, default={}, help="JSON {model: {field: value}}")
     args = parser.parse_args()
+    grids = args.grid or GRIDS
     logging.basicConfig(level=logging.WARNING)
     spec = resolve(args.dataset)
     data = prepare(
@@ -53,9 +56,9 @@ def main() -> int:
     )
     rows: list[dict[str, Any]] = []
     for name in args.models.split(","):
-        grid = GRIDS[name]
+        grid = grids[name]
         for values in itertools.product(*grid.values()):
-            params = dict(zip(grid, values, strict=True))
+            params = {**args.fixed.get(name, {}), **dict(zip(grid, values, strict=True))}
             config = CONFIG_CLASSES[name](**params)
             start = time.perf_counter()
             result = train_and_evaluate(name, config, data, Protocol(refit=False), args.seed, "cpu")
