@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from shared.models import FM, FMConfig
-from shared.preparation import PrepConfig, PreparedData, prepare
+from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.settings import Settings
 from shared.store import ObjectStore, ensure_store, open_store
 from tests.support import seaweed

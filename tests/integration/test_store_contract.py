@@ -16,7 +16,7 @@ def test_bytes_round_trip_and_overwrite(store: ObjectStore) -> None:
 
 
 def test_missing_key_raises_not_found(store: ObjectStore, tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match="nope.json"):
+    with pytest.raises(NotFound, match=r"nope\.json"):
         store.get_bytes("a/nope.json")
     with pytest.raises(NotFound):
         store.get_file("a/nope.json", tmp_path / "never-written")
