@@ -76,7 +76,8 @@ class S3Store:
 
     def _make_client(self, endpoint_url: str | None) -> Any:
         config = Config(
-            retries={"mode": "standard", "max_attempts": self.options.max_attempts},
+            # total_max_attempts counts the first try; botocore's max_attempts would not.
+            retries={"mode": "standard", "total_max_attempts": self.options.max_attempts},
             connect_timeout=self.options.connect_timeout_s,
             read_timeout=self.options.read_timeout_s,
             s3={"addressing_style": "path"},
