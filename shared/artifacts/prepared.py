@@ -29,8 +29,18 @@ def publish_prepared(store: ObjectStore, data: PreparedData) -> str:
         "stats": data.stats,
     }
     with tempfile.TemporaryDirectory(prefix="recsys-publish-") as tmp:
-        data.save(Path(tmp))
-        publish_folder(store, prefix, Path(tmp), meta)
+        folder = Path(tmp) / "prepared"
+        data.save(folder)
+        for attempt in (1, 2):
+            publish_folder(store, prefix, folder, meta)
+            # Another trainer may have written the same split concurrently with different bytes
+            # (other library versions): check what is committed now, and repair it once if mixed.
+            try:
+                download_verified(store, prefix, Path(tmp) / f"check{attempt}")
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
     return prep_hash
 
 

@@ -255,3 +255,31 @@ class CountingStore:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
+
+
+class OtherWriterStore(CountingStore):
+    """Replaces the first ``times`` uploads of a prepared table with other bytes, as a concurrent
+    publisher running other library versions would."""
+
+    def __init__(self, inner: ObjectStore, times: int) -> None:
+        super().__init__(inner)
+        self.times = times
+
+    def put_file(self, key: str, path: Path) -> None:
+        if key.endswith("/interactions.parquet") and self.times > 0:
+            self.times -= 1
+            self.inner.put_bytes(key, b"PAR1 other writer's bytes PAR1")
+            return
+        super().put_file(key, path)
+
+
+def test_prepared_split_mixed_by_a_concurrent_writer_is_repaired(
+    store: ObjectStore, tiny_data: PreparedData
+) -> None:
+    publish_prepared(OtherWriterStore(store, times=1), tiny_data)
+    assert load_prepared(store, "tiny", tiny_data.prep_hash).prep_hash == tiny_data.prep_hash
+
+
+def test_prepared_split_that_stays_mixed_is_an_error(store: ObjectStore, tiny_data: PreparedData) -> None:
+    with pytest.raises(IntegrityError, match=r"interactions\.parquet"):
+        publish_prepared(OtherWriterStore(store, times=2), tiny_data)
