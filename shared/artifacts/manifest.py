@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shared.checksums import sha256_file
 from shared.store import IntegrityError, NotFound, ObjectStore
 
 MANIFEST = "manifest.json"
@@ -18,14 +19,6 @@ SUCCESS = "_SUCCESS"
 SCHEMA_VERSION = 1
 # Tensors as safetensors, tables as Parquet, the rest JSON: nothing that unpickles.
 ALLOWED_SUFFIXES = (".json", ".parquet", ".safetensors")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def to_json_bytes(value: Any) -> bytes:
