@@ -38,12 +38,13 @@ def _list(args: argparse.Namespace, settings: Settings) -> None:
     if not rows:
         print(f"no published models in {settings.store_url}")
         return
+    width = max(len(row["ref"]) for row in rows)
     for row in rows:
         if "error" in row:
-            print(f"{row['ref']:<50} UNREADABLE: {row['error']}")
+            print(f"{row['ref']:<{width}}  UNREADABLE: {row['error']}")
             continue
         latest = "  (latest)" if row["latest"] else ""
-        print(f"{row['ref']:<50} {row['created_at'] or '':<26}{_metrics(row['test'])}{latest}")
+        print(f"{row['ref']:<{width}}  {row['created_at'] or '':<26}{_metrics(row['test'])}{latest}")
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> None:

@@ -70,7 +70,7 @@ def new_bucket() -> str:
     return f"t-{uuid.uuid4().hex[:16]}"
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.integration)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     """Each contract test runs against both backends; S3 against the real SeaweedFS server."""
     if request.param == "local":

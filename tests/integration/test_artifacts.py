@@ -22,7 +22,7 @@ from shared.artifacts import (
 )
 from shared.models import FM
 from shared.preparation import PreparedData
-from shared.store import IntegrityError, NotFound, ObjectStore
+from shared.store import IntegrityError, LocalStore, NotFound, ObjectStore, S3Store
 
 METRICS = {"test": {"HR@10": 0.5, "NDCG@10": 0.25}}
 
@@ -210,8 +210,9 @@ def test_concurrent_publishers_get_distinct_complete_versions(
 
     def trainer() -> None:
         try:
+            own = reopen(store)  # each trainer has its own client, as separate processes would
             barrier.wait(timeout=30)
-            refs.append(publish(store, tiny_model, tiny_data))
+            refs.append(publish(own, tiny_model, tiny_data))
         except BaseException as exc:
             errors.append(exc)
 
@@ -226,6 +227,25 @@ def test_concurrent_publishers_get_distinct_complete_versions(
     for ref in refs:
         load_published_model(store, ref)  # both complete and verified
     assert resolve(store, ModelRef("tiny", "fm")) in refs
+
+
+def test_latest_never_moves_back_to_an_older_version(
+    store: ObjectStore, tiny_model: FM, tiny_data: PreparedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow trainer that commits after a newer version did leaves LATEST on the newer one."""
+    newer = publish(store, tiny_model, tiny_data)
+    monkeypatch.setattr("shared.artifacts.models.new_version", lambda: "20000101T000000.000000Z-00000000")
+    older = publish(store, tiny_model, tiny_data)
+    assert older.version < newer.version
+    assert resolve(store, ModelRef("tiny", "fm")) == newer
+    assert [r["version"] for r in list_models(store)] == [older.version, newer.version]
+
+
+def reopen(store: ObjectStore) -> ObjectStore:
+    if isinstance(store, S3Store):
+        return S3Store(store.url, store.options)
+    assert isinstance(store, LocalStore)
+    return LocalStore(store.root)
 
 
 class Crash(Exception):
