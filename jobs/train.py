@@ -150,7 +150,8 @@ def _publish(
     try:
         refs = publish_run(store, data, models, seed=seed, extra=extra)
     except StoreError as exc:
-        raise StoreError(f"the run folder is complete, but publishing to {store.url} failed: {exc}") from exc
+        # Same error class, so callers can still tell "unreachable" from "denied".
+        raise type(exc)(f"the run folder is complete, but publishing to {store.url} failed: {exc}") from exc
     for ref in refs:
         print(f"published {ref}")
     return [str(ref) for ref in refs]

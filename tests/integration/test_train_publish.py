@@ -52,6 +52,7 @@ def test_train_says_when_it_may_not_create_the_bucket(
     assert cli.main([*TRAIN, "--models", "random", "--output-dir", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "the run folder is complete, but publishing" in err and "may not create it" in err
+    assert [line for line in err.splitlines() if line.startswith("error: ")] == [err.splitlines()[-1]]
     assert len(list((tmp_path / "out" / "amazon-2014").iterdir())) == 1
 
 
