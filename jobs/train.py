@@ -25,7 +25,7 @@ from shared.models import MODEL_NAMES, parse_model_names
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.presets import PRESETS, preset_configs, preset_protocol
 from shared.settings import Settings
-from shared.store import StoreError, open_store
+from shared.store import ObjectStore, StoreError, ensure_store, open_store
 from shared.training import ModelResult, train_and_evaluate
 
 log = logging.getLogger("recsys.train")
@@ -132,6 +132,10 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         args.preset, refit=not args.no_refit, eval_chunk_size=args.eval_chunk_size
     )
 
+    # Check the store before hours of training, not after.
+    store = None if args.no_publish else open_store(settings)
+    if store is not None:
+        ensure_store(store)
     log.info("loading %s", args.dataset)
     data = prepare(load_raw(spec, args.data_dir or settings.data_dir), prep_config)
     _log_statistics(data)
@@ -150,15 +154,14 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         atomic_write_text(args.output_json, json.dumps(report, indent=2) + "\n")
     print(_table(results))
     print(f"\nresults written to {target}")
-    if not args.no_publish:
-        report["published"] = _publish(settings, data, results, seed, {"run_id": run_id, "preset": args.preset})
+    if store is not None:
+        report["published"] = _publish(store, data, results, seed, {"run_id": run_id, "preset": args.preset})
     return report
 
 
 def _publish(
-    settings: Settings, data: PreparedData, results: dict[str, ModelResult], seed: int, extra: dict[str, Any]
+    store: ObjectStore, data: PreparedData, results: dict[str, ModelResult], seed: int, extra: dict[str, Any]
 ) -> list[str]:
-    store = open_store(settings)
     models = {
         name: (r.model, {k: v for k, v in r.summary().items() if k != "config"}) for name, r in results.items()
     }
