@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
 from pydantic import ValidationError
 
 from jobs.common import guarded
@@ -97,6 +98,8 @@ def _table(results: dict[str, ModelResult]) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     seed = settings.seed if args.seed is None else args.seed
     device = resolve_device(settings.device)
+    if settings.torch_threads:
+        torch.set_num_threads(settings.torch_threads)
     models = parse_model_names(args.models)
     if args.eval_chunk_size <= 0:
         raise ConfigError("--eval-chunk-size must be positive")

@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(None, description="redis://host:6379/0; unset runs chunks in-process.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Torch device for training and scoring.")
     seed: int = Field(0, description="Global seed; every stage derives its own from it.")
+    torch_threads: int = Field(
+        0, ge=0, description="CPU threads for torch; 0 keeps torch's default. 1 is fastest for small batches."
+    )
