@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from jobs import train
+from jobs import batch, train, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,6 +12,16 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="clean, split, train and evaluate models on a dataset")
     train.add_arguments(train_parser)
     train_parser.set_defaults(handler=train.execute)
+    for name, add, handler, text in (
+        ("recommend", batch.add_recommend, batch.execute, "enqueue a bulk top-k job; prints its id"),
+        ("evaluate", batch.add_evaluate, batch.execute, "enqueue a full or sampled evaluation job"),
+        ("status", batch.add_status, batch.execute, "a job's state, chunks done, failures, elapsed"),
+        ("fetch", batch.add_fetch, batch.execute, "download a job's verified files, URLs or one user"),
+        ("worker", worker.add_arguments, worker.execute, "start a Celery worker"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        add(sub)
+        sub.set_defaults(handler=handler)
     return parser
 
 

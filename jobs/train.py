@@ -20,8 +20,8 @@ from shared.datasets import CsvOptions, dataset_names, load_raw, resolve
 from shared.device import resolve_device
 from shared.errors import ConfigError, RecsysError
 from shared.evaluation import eval_target, expected_random_hr
-from shared.models import MODEL_NAMES, NeuralRecommender, parse_model_names
-from shared.preparation import PrepConfig, PreparedData, prepare
+from shared.models import MODEL_NAMES, parse_model_names
+from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.presets import PRESETS, preset_configs, preset_protocol
 from shared.settings import Settings
 from shared.training import ModelResult, train_and_evaluate

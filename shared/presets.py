@@ -18,9 +18,9 @@ def preset_configs(preset: PresetName, seed: int) -> dict[str, ModelConfig]:
         common = dict(
             max_epochs=12, early_stopping=False, batch_size=64, negatives=5, negative_sampling="static", loss="bce"
         )
-        configs["fm"] = FMConfig(embedding_dim=64, learning_rate=1e-3, **common)  # type: ignore[arg-type]
+        configs["fm"] = FMConfig(embedding_dim=64, learning_rate=1e-3, **common)
         configs["ncf"] = NCFConfig(
-            gmf_dim=64, mlp_layers=(128, 64, 32), learning_rate=1e-4, **common  # type: ignore[arg-type]
+            gmf_dim=64, mlp_layers=(128, 64, 32), learning_rate=1e-4, **common
         )
     return configs
 

@@ -155,7 +155,9 @@ def _evaluate_table(store: ObjectStore, spec: JobSpec, chunk: int, cache: ModelC
             "user_id": pa.array(raw, pa.string()),
             "user": pa.array(part.users, pa.int64()),
             "rank": pa.array(result.ranks.astype(np.int64), pa.int64()),
-            "top_items": pa.ListArray.from_arrays(pa.array(offsets), pa.array(result.top_items.reshape(-1), pa.int64())),
+            "top_items": pa.ListArray.from_arrays(
+                pa.array(offsets), pa.array(result.top_items.reshape(-1), pa.int64())
+            ),
         }
     )
 
@@ -171,7 +173,9 @@ def run_chunk(store: ObjectStore, job_id: str, chunk: int, cache: ModelCache) ->
     table = builder(store, spec, chunk, cache)
     data = parquet_bytes(table)
     store.put_bytes(keys.part(chunk), data)
-    manifest = {"chunk": chunk, "key": keys.part(chunk), "rows": table.num_rows, "size": len(data), "sha256": sha256(data)}
+    manifest = {
+        "chunk": chunk, "key": keys.part(chunk), "rows": table.num_rows, "size": len(data), "sha256": sha256(data)
+    }
     if spec.kind == "recommend":
         manifest["fallback"] = int(np.sum(table.column("source").to_numpy(zero_copy_only=False) == "fallback"))
     store.put_bytes(keys.part_manifest(chunk), dumps(manifest))
@@ -234,7 +238,9 @@ def metrics_from_parts(tables: list[pa.Table], n_items: int) -> tuple[dict[str, 
     return metrics, pa.table(per_user)
 
 
-def _write_metrics(store: ObjectStore, spec: JobSpec, tables: list[pa.Table], cache: ModelCache) -> list[dict[str, Any]]:
+def _write_metrics(
+    store: ObjectStore, spec: JobSpec, tables: list[pa.Table], cache: ModelCache
+) -> list[dict[str, Any]]:
     keys = JobKeys(spec.job_id)
     n_items = cache.model(store, spec.model).published.model.n_items
     metrics, per_user = metrics_from_parts(tables, n_items)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from shared.models import FM, NCF, Recommender
+from shared.models.fm import FMModule
 from shared.preparation.interactions import InteractionMatrix
 from shared.ranking import mask_seen, top_k
 
@@ -48,6 +49,7 @@ class Scorer:
         self.index: faiss.IndexFlatIP | None = None
         if isinstance(model, FM):
             module = model.module
+            assert isinstance(module, FMModule)
             items = module.item_embedding.weight.detach().cpu().double().numpy()
             item_bias = module.item_bias.weight.detach().cpu().double().numpy()
             self._user_vec = module.user_embedding.weight.detach().cpu().double().numpy()

@@ -4,6 +4,7 @@ For exact full ranking the first MLP layer is split: W[p'; q'] + b = (W_u p' + b
 and item projections are computed once per chunk, so users × all items costs only the later, small layers.
 """
 
+from itertools import pairwise
 from typing import ClassVar
 
 import torch
@@ -44,11 +45,11 @@ class NCFModule(PairModule):
         widths = cfg.mlp_layers
         self.first = nn.Linear(widths[0], widths[1])
         tower: list[nn.Module] = [nn.ReLU(), nn.Dropout(cfg.dropout)]
-        for w_in, w_out in zip(widths[1:-1], widths[2:], strict=True):
+        for w_in, w_out in pairwise(widths[1:]):
             tower += [nn.Linear(w_in, w_out), nn.ReLU(), nn.Dropout(cfg.dropout)]
         self.tower = nn.Sequential(*tower)
         self.output = nn.Linear(cfg.gmf_dim + widths[-1], 1)
-        self.half = half
+        self.mlp_half = half
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         gmf = self.gmf_user(users) * self.gmf_item(items)
@@ -58,8 +59,8 @@ class NCFModule(PairModule):
     def score_all(self, users: torch.Tensor) -> torch.Tensor:
         d = torch.float64
         weight, bias = self.first.weight.to(d), self.first.bias.to(d)
-        user_proj = self.mlp_user.weight[users].to(d) @ weight[:, : self.half].T + bias  # [B, h]
-        item_proj = self.mlp_item.weight.to(d) @ weight[:, self.half :].T  # [I, h]
+        user_proj = self.mlp_user.weight[users].to(d) @ weight[:, : self.mlp_half].T + bias  # [B, h]
+        item_proj = self.mlp_item.weight.to(d) @ weight[:, self.mlp_half :].T  # [I, h]
         hidden = user_proj[:, None, :] + item_proj[None, :, :]  # [B, I, h]
         for layer in self.tower:  # in float64, without touching the module's own dtype
             if isinstance(layer, nn.Linear):
@@ -72,7 +73,7 @@ class NCFModule(PairModule):
         return gmf + hidden @ mlp_w + out_b
 
     def penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        return sum(  # type: ignore[return-value]
+        return sum(
             emb(ids).pow(2).sum(-1)
             for emb, ids in (
                 (self.gmf_user, users),
@@ -87,7 +88,9 @@ class NCF(NeuralRecommender):
     name: ClassVar[str] = "ncf"
     config: NCFConfig
 
-    def __init__(self, n_users: int, n_items: int, config: NCFConfig | None = None, seed: int = 0, device: str = "cpu") -> None:
+    def __init__(
+        self, n_users: int, n_items: int, config: NCFConfig | None = None, seed: int = 0, device: str = "cpu"
+    ) -> None:
         self.config = config or NCFConfig()
         super().__init__(n_users, n_items, seed, device)
 

@@ -15,6 +15,7 @@ class RandomConfig(ModelConfig):
 
 class RandomModel(Recommender):
     name: ClassVar[str] = "random"
+    config: RandomConfig
 
     def __init__(self, n_users: int, n_items: int, config: RandomConfig | None = None) -> None:
         super().__init__(n_users, n_items)

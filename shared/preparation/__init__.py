@@ -3,7 +3,7 @@
 from shared.preparation.cleaning import clean, dataset_statistics, drop_duplicates, k_core
 from shared.preparation.interactions import InteractionMatrix
 from shared.preparation.negatives import NegativeSampler
-from shared.preparation.prepare import PrepConfig, PreparedData, prepare
+from shared.preparation.prepare import PreparedData, PrepConfig, prepare
 from shared.preparation.split import leave_one_out
 
 __all__ = [
