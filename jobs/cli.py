@@ -7,9 +7,13 @@ from jobs import batch, train, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recsys", description="Batch recommender platform for implicit feedback.")
+    parser = argparse.ArgumentParser(
+        prog="recsys", description="Batch recommender platform for implicit feedback."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    train_parser = commands.add_parser("train", help="clean, split, train and evaluate models on a dataset")
+    train_parser = commands.add_parser(
+        "train", help="clean, split, train and evaluate models on a dataset"
+    )
     train.add_arguments(train_parser)
     train_parser.set_defaults(handler=train.execute)
     for name, add, handler, text in (

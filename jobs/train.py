@@ -32,12 +32,18 @@ TABLE_METRICS = ("HR@5", "HR@10", "NDCG@10", "MRR@10", "HR@20", "NDCG@20", "Cove
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="amazon", help=f"one of {', '.join(dataset_names())}")
-    parser.add_argument("--models", default=",".join(MODEL_NAMES), help="comma-separated (default: all)")
+    parser.add_argument(
+        "--models", default=",".join(MODEL_NAMES), help="comma-separated (default: all)"
+    )
     parser.add_argument("--preset", choices=PRESETS, default="default")
-    parser.add_argument("--split", choices=("time", "random"), default="time", help="leave-one-out order")
+    parser.add_argument(
+        "--split", choices=("time", "random"), default="time", help="leave-one-out order"
+    )
     parser.add_argument("--min-user-interactions", type=int, help="k-core threshold for users")
     parser.add_argument("--min-item-interactions", type=int, help="k-core threshold for items")
-    parser.add_argument("--no-refit", action="store_true", help="test the model trained on train only")
+    parser.add_argument(
+        "--no-refit", action="store_true", help="test the model trained on train only"
+    )
     parser.add_argument("--epochs", type=int, help="maximum epochs of FM and NCF")
     parser.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     parser.add_argument("--negatives", type=int, help="training negatives per positive")
@@ -46,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", choices=("bce", "bpr"))
     parser.add_argument("--eval-chunk-size", type=int, default=512, help="users scored at once")
     parser.add_argument("--seed", type=int, help="global seed (default: RECSYS_SEED)")
-    parser.add_argument("--data-dir", type=Path, help="raw dataset cache (default: RECSYS_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="raw dataset cache (default: RECSYS_DATA_DIR)"
+    )
     parser.add_argument("--output-dir", type=Path, help="results root (default: RECSYS_OUTPUT_DIR)")
     parser.add_argument("--output-json", type=Path, help="also write the results JSON here")
     csv = parser.add_argument_group("csv:PATH datasets")
@@ -67,7 +75,9 @@ def _neural_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "negative_weighting": "negative_weighting",
         "loss": "loss",
     }
-    return {field: getattr(args, arg) for arg, field in names.items() if getattr(args, arg) is not None}
+    return {
+        field: getattr(args, arg) for arg, field in names.items() if getattr(args, arg) is not None
+    }
 
 
 def _slug(dataset: str) -> str:
@@ -80,7 +90,10 @@ def _table(results: dict[str, ModelResult]) -> str:
     for name, result in results.items():
         for split, metrics in (("valid", result.valid), ("test", result.test)):
             if metrics is not None:
-                lines.append(f"{name:<8} {split:<6} " + " ".join(f"{metrics[m]:>11.4f}" for m in TABLE_METRICS))
+                lines.append(
+                    f"{name:<8} {split:<6} "
+                    + " ".join(f"{metrics[m]:>11.4f}" for m in TABLE_METRICS)
+                )
     return "\n".join(lines)
 
 
@@ -110,13 +123,17 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     overrides = _neural_overrides(args)
     try:
         configs = {
-            name: cfg.model_validate({**cfg.model_dump(), **overrides}) if name in ("fm", "ncf") else cfg
+            name: cfg.model_validate({**cfg.model_dump(), **overrides})
+            if name in ("fm", "ncf")
+            else cfg
             for name, cfg in configs.items()
         }
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"invalid option {first['loc'][0]}: {first['msg']}") from exc
-    protocol = preset_protocol(args.preset, refit=not args.no_refit, eval_chunk_size=args.eval_chunk_size)
+    protocol = preset_protocol(
+        args.preset, refit=not args.no_refit, eval_chunk_size=args.eval_chunk_size
+    )
 
     log.info("loading %s", args.dataset)
     data = prepare(load_raw(spec, args.data_dir or settings.data_dir), prep_config)
@@ -144,10 +161,19 @@ def _log_statistics(data: PreparedData) -> None:
     log.info(
         "%s after cleaning: %d users, %d items, %d interactions, density %.5f; "
         "per user min/median/max %d/%g/%d; per item %d/%g/%d; %d validation and %d test users",
-        data.config.dataset, s["users"], s["items"], s["interactions"], s["density"],
-        s["per_user"]["min"], s["per_user"]["median"], s["per_user"]["max"],
-        s["per_item"]["min"], s["per_item"]["median"], s["per_item"]["max"],
-        s["valid_users"], s["test_users"],
+        data.config.dataset,
+        s["users"],
+        s["items"],
+        s["interactions"],
+        s["density"],
+        s["per_user"]["min"],
+        s["per_user"]["median"],
+        s["per_user"]["max"],
+        s["per_item"]["min"],
+        s["per_item"]["median"],
+        s["per_item"]["max"],
+        s["valid_users"],
+        s["test_users"],
     )
 
 
@@ -161,24 +187,38 @@ def _report(
     refit: bool,
 ) -> dict[str, Any]:
     return {
-        "dataset": {"name": args.dataset, **data.stats, "prep_hash": data.prep_hash, "split": data.config.split,
-                    "min_user_interactions": data.config.min_user_interactions,
-                    "min_item_interactions": data.config.min_item_interactions},
-        "run": {"preset": args.preset, "seed": seed, "device": device, "validate": validate,
-                "refit": refit and validate},
+        "dataset": {
+            "name": args.dataset,
+            **data.stats,
+            "prep_hash": data.prep_hash,
+            "split": data.config.split,
+            "min_user_interactions": data.config.min_user_interactions,
+            "min_item_interactions": data.config.min_item_interactions,
+        },
+        "run": {
+            "preset": args.preset,
+            "seed": seed,
+            "device": device,
+            "validate": validate,
+            "refit": refit and validate,
+        },
         "checks": {"expected_random_HR@10_test": expected_random_hr(eval_target(data, "test"))},
         "models": {name: result.summary() for name, result in results.items()},
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.train", description=__doc__.splitlines()[0]
+    )
     add_arguments(parser)
     return execute(parser.parse_args(argv))
 
 
 def execute(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
     try:
         run(args, Settings())
     except (RecsysError, ValidationError) as exc:

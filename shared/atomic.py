@@ -12,7 +12,9 @@ from pathlib import Path
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a hidden sibling folder to fill; it becomes ``target`` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    )
     try:
         yield staging
         os.replace(staging, target)

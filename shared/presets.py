@@ -16,11 +16,19 @@ def preset_configs(preset: PresetName, seed: int) -> dict[str, ModelConfig]:
     configs["random"] = RandomConfig(seed=seed)
     if preset == "study":
         common = dict(
-            max_epochs=12, early_stopping=False, batch_size=64, negatives=5, negative_sampling="static", loss="bce"
+            max_epochs=12,
+            early_stopping=False,
+            batch_size=64,
+            negatives=5,
+            negative_sampling="static",
+            loss="bce",
         )
         configs["fm"] = FMConfig(embedding_dim=64, learning_rate=1e-3, **common)
         configs["ncf"] = NCFConfig(
-            gmf_dim=64, mlp_layers=(128, 64, 32), learning_rate=1e-4, **common
+            gmf_dim=64,
+            mlp_layers=(128, 64, 32),
+            learning_rate=1e-4,
+            **common,
         )
     return configs
 

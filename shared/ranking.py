@@ -1,4 +1,4 @@
-"""Exact ranking over all candidate items: held-out ranks, top-k lists and the metrics built on them.
+"""Exact ranking over all candidate items: held-out ranks, top-k lists and metrics built on them.
 
 Scores of seen items are set to -inf before anything else. Ties are broken by item index (the lower
 index ranks first), so ranks and top-k lists are pure functions of the scores.

@@ -13,12 +13,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECSYS_", env_file=None, extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="Where raw datasets are cached and looked up.")
-    output_dir: Path = Field(Path("outputs"), description="Local folder for prepared splits, models and metrics.")
+    output_dir: Path = Field(
+        Path("outputs"), description="Local folder for prepared splits, models and metrics."
+    )
     store_url: str = Field("file://store", description="s3://bucket/prefix or file:///path.")
-    s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (SeaweedFS, MinIO, AWS...).")
-    s3_public_endpoint_url: str | None = Field(None, description="Endpoint used only to sign client URLs.")
-    broker_url: str | None = Field(None, description="redis://host:6379/0; unset runs chunks in-process.")
-    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Torch device for training and scoring.")
+    s3_endpoint_url: str | None = Field(
+        None, description="S3 API endpoint (SeaweedFS, MinIO, AWS...)."
+    )
+    s3_public_endpoint_url: str | None = Field(
+        None, description="Endpoint used only to sign client URLs."
+    )
+    broker_url: str | None = Field(
+        None, description="redis://host:6379/0; unset runs chunks in-process."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Torch device for training and scoring."
+    )
     seed: int = Field(0, description="Global seed; every stage derives its own from it.")
     queue: str = Field("recsys", description="Celery queue the batch chunk tasks go to.")
     chunk_size: int = Field(2000, ge=1, description="Users per chunk task when a job does not say.")

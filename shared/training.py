@@ -25,7 +25,7 @@ class Protocol:
     """How a model is selected and tested."""
 
     validate: bool = True
-    """Select epochs on validation. Off (the study's way): train on train + validation, test the last epoch."""
+    """Select epochs on validation; off (the study's way): fit train + valid, test last epoch."""
     refit: bool = True
     """After selection, retrain on train + validation for the chosen epochs before testing."""
     eval_chunk_size: int = DEFAULT_CHUNK
@@ -79,22 +79,43 @@ def _train_epochs(
         start = time.perf_counter()
         metrics = evaluate(model, target, chunk_size=protocol.eval_chunk_size).metrics
         clock.eval += time.perf_counter() - start
-        history.append({"epoch": epoch, "loss": loss, "valid_" + SELECT_ON: metrics[SELECT_ON], "seconds": seconds})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": loss,
+                "valid_" + SELECT_ON: metrics[SELECT_ON],
+                "seconds": seconds,
+            }
+        )
         log.info(
             "%s epoch %d/%d loss %.4f valid HR@10 %.4f NDCG@10 %.4f (%.1fs)",
-            model.name, epoch, cfg.max_epochs, loss, metrics["HR@10"], metrics[SELECT_ON], seconds,
+            model.name,
+            epoch,
+            cfg.max_epochs,
+            loss,
+            metrics["HR@10"],
+            metrics[SELECT_ON],
+            seconds,
         )
         if best is None or metrics[SELECT_ON] > best[0]:
             best = (metrics[SELECT_ON], epoch, metrics, model.parameters())
         elif cfg.early_stopping and epoch - best[1] >= cfg.patience:
-            log.info("%s stops early: best validation %s %.4f at epoch %d", model.name, SELECT_ON, best[0], best[1])
+            log.info(
+                "%s stops early: best validation %s %.4f at epoch %d",
+                model.name,
+                SELECT_ON,
+                best[0],
+                best[1],
+            )
             break
     assert best is not None
     model.load_parameters(best[3])
     return best[1], best[2]
 
 
-def _fit_fixed(model: Recommender, data: PreparedData, epochs: int, clock: _Clock, label: str) -> None:
+def _fit_fixed(
+    model: Recommender, data: PreparedData, epochs: int, clock: _Clock, label: str
+) -> None:
     """Fit on train + validation: ``epochs`` epochs for neural models, one step otherwise."""
     train = data.train_matrix(with_valid=True)
     start = time.perf_counter()
@@ -102,8 +123,15 @@ def _fit_fixed(model: Recommender, data: PreparedData, epochs: int, clock: _Cloc
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             loss = model.train_epoch(train)
-            elapsed = time.perf_counter() - t0
-            log.info("%s %s epoch %d/%d loss %.4f (%.1fs)", model.name, label, epoch, epochs, loss, elapsed)
+            log.info(
+                "%s %s epoch %d/%d loss %.4f (%.1fs)",
+                model.name,
+                label,
+                epoch,
+                epochs,
+                loss,
+                time.perf_counter() - t0,
+            )
     else:
         model.fit(train)
     clock.train += time.perf_counter() - start
@@ -117,8 +145,7 @@ def train_and_evaluate(
     seed: int,
     device: str,
 ) -> ModelResult:
-    clock = _Clock()
-    history: list[dict[str, Any]] = []
+    clock, history = _Clock(), list[dict[str, Any]]()
     model = build_model(name, config, data.n_users, data.n_items, seed, device)
     valid: dict[str, float] | None = None
     best_epoch: int | None = None
@@ -130,7 +157,9 @@ def train_and_evaluate(
             model.fit(data.train_matrix())
             clock.train += time.perf_counter() - start
             start = time.perf_counter()
-            valid = evaluate(model, eval_target(data, "valid"), chunk_size=protocol.eval_chunk_size).metrics
+            valid = evaluate(
+                model, eval_target(data, "valid"), chunk_size=protocol.eval_chunk_size
+            ).metrics
             clock.eval += time.perf_counter() - start
         if protocol.refit:
             model = build_model(name, config, data.n_users, data.n_items, seed, device)

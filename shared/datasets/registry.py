@@ -62,7 +62,9 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if missing:
         raise DatasetError(f"{source}: missing column(s) {', '.join(missing)}")
     if frame[["user", "item", "timestamp"]].isna().any().any():
-        raise DatasetError(f"{source}: empty user, item or timestamp values; fix or drop those rows")
+        raise DatasetError(
+            f"{source}: empty user, item or timestamp values; fix or drop those rows"
+        )
     try:
         timestamps = frame["timestamp"].astype("int64")
     except (TypeError, ValueError) as exc:
@@ -130,7 +132,9 @@ def _fetch_member(data_dir: Path, folder: str, member: str, url: str) -> Path:
         with zipfile.ZipFile(archive) as zf:
             data = zf.read(f"{folder}/{member}")
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise DatasetError(f"{archive} is not the official archive ({exc}); delete it and retry") from exc
+        raise DatasetError(
+            f"{archive} is not the official archive ({exc}); delete it and retry"
+        ) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".part")
     tmp.write_bytes(data)
@@ -165,12 +169,17 @@ def parse_ml1m(path: Path) -> pd.DataFrame:
     """``UserID::MovieID::Rating::Timestamp`` lines."""
     text = path.read_text(encoding="latin-1")
     frame = pd.read_csv(
-        io.StringIO(text.replace("::", "\t")), sep="\t", names=COLUMNS, dtype={"user": str, "item": str}
+        io.StringIO(text.replace("::", "\t")),
+        sep="\t",
+        names=COLUMNS,
+        dtype={"user": str, "item": str},
     )
     return _normalise(frame, str(path))
 
 
-AMAZON_2018_URL = "https://jmcauley.ucsd.edu/data/amazon_v2/categoryFilesSmall/Musical_Instruments.csv"
+AMAZON_2018_URL = (
+    "https://jmcauley.ucsd.edu/data/amazon_v2/categoryFilesSmall/Musical_Instruments.csv"
+)
 AMAZON_2018_ROWS = 1_512_530
 
 
@@ -178,7 +187,9 @@ def _load_amazon_2018(data_dir: Path) -> pd.DataFrame:
     path = data_dir / "amazon-2018" / "Musical_Instruments.csv"
     if not path.exists():
         _download(AMAZON_2018_URL, path)
-    frame = pd.read_csv(path, names=["item", "user", "rating", "timestamp"], dtype={"user": str, "item": str})
+    frame = pd.read_csv(
+        path, names=["item", "user", "rating", "timestamp"], dtype={"user": str, "item": str}
+    )
     if len(frame) != AMAZON_2018_ROWS:
         raise DatasetError(
             f"{path} has {len(frame):,} rows, the official file {AMAZON_2018_ROWS:,}; replace it"
@@ -194,7 +205,9 @@ def load_csv(path: Path, options: CsvOptions) -> pd.DataFrame:
     if not path.is_file():
         raise DatasetError(f"{path}: no such file; pass csv:PATH with an existing file")
     try:
-        frame = pd.read_csv(path, sep=options.sep, dtype={options.user_col: str, options.item_col: str})
+        frame = pd.read_csv(
+            path, sep=options.sep, dtype={options.user_col: str, options.item_col: str}
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DatasetError(f"{path}: cannot be parsed as delimited text ({exc})") from exc
     wanted = {options.user_col: "user", options.item_col: "item", options.time_col: "timestamp"}
@@ -203,19 +216,23 @@ def load_csv(path: Path, options: CsvOptions) -> pd.DataFrame:
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise DatasetError(
-            f"{path}: column(s) {', '.join(missing)} not found (have {', '.join(map(str, frame.columns))}); "
+            f"{path}: column(s) {', '.join(missing)} not found "
+            f"(have {', '.join(map(str, frame.columns))}); "
             "set --csv-user-col / --csv-item-col / --csv-time-col"
         )
     frame = frame[list(wanted)].rename(columns=wanted)
     if options.time_unit == "iso":
-        parsed = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce")
+        parsed = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce", format="ISO8601")
         if parsed.isna().any():
-            raise DatasetError(f"{path}: some timestamps are not dates")
-        frame["timestamp"] = parsed.astype("int64") // 1_000_000_000
+            raise DatasetError(f"{path}: some timestamps are not ISO 8601 dates")
+        # whole seconds since the epoch, whatever resolution pandas chose for the dates
+        frame["timestamp"] = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
     elif options.time_unit in _TIME_UNITS:
         numeric = pd.to_numeric(frame["timestamp"], errors="coerce")
         if numeric.isna().any() or not np.all(np.mod(numeric.to_numpy(), 1) == 0):
-            raise DatasetError(f"{path}: some timestamps are not integers in unit {options.time_unit!r}")
+            raise DatasetError(
+                f"{path}: some timestamps are not integers in unit {options.time_unit!r}"
+            )
         frame["timestamp"] = numeric.astype("int64") // _TIME_UNITS[options.time_unit]
     else:
         raise DatasetError(f"unknown time unit {options.time_unit!r}; use s, ms, us, ns or iso")

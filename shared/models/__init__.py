@@ -23,7 +23,10 @@ def parse_model_names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODEL_NAMES]
     if unknown or not names:
-        raise ConfigError(f"unknown model(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(MODEL_NAMES)}")
+        raise ConfigError(
+            f"unknown model(s) {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(MODEL_NAMES)}"
+        )
     return list(dict.fromkeys(names))
 
 

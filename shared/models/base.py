@@ -22,14 +22,22 @@ class ModelConfig(BaseModel):
 
 
 class TrainingConfig(ModelConfig):
-    """How a gradient-trained model is fitted. Defaults were chosen on validation data (docs/tuning.md)."""
+    """How a gradient-trained model is fitted (defaults chosen on validation: docs/tuning.md)."""
 
-    max_epochs: int = Field(30, ge=1, description="Upper bound on epochs; early stopping usually ends sooner.")
-    patience: int = Field(5, ge=1, description="Epochs without a better validation NDCG@10 before stopping.")
-    early_stopping: bool = Field(True, description="Stop on validation NDCG@10; off trains max_epochs.")
+    max_epochs: int = Field(
+        30, ge=1, description="Upper bound on epochs; early stopping usually ends sooner."
+    )
+    patience: int = Field(
+        5, ge=1, description="Epochs without a better validation NDCG@10 before stopping."
+    )
+    early_stopping: bool = Field(
+        True, description="Stop on validation NDCG@10; off trains max_epochs."
+    )
     batch_size: int = Field(1024, ge=1)
     learning_rate: float = Field(1e-3, gt=0)
-    l2: float = Field(0.0, ge=0, description="L2 penalty on the embeddings and biases used in a batch.")
+    l2: float = Field(
+        0.0, ge=0, description="L2 penalty on the embeddings and biases used in a batch."
+    )
     negatives: int = Field(5, ge=1, description="Sampled negatives per train positive.")
     negative_sampling: Literal["static", "resample"] = Field(
         "static", description="Draw negatives once, or anew every epoch."
@@ -54,7 +62,7 @@ class Recommender(ABC):
 
     @abstractmethod
     def score(self, users: np.ndarray) -> np.ndarray:
-        """Exact float32 scores [len(users), n_items]. A user's row never depends on the other users."""
+        """Exact float32 scores [len(users), n_items]; a user's row never depends on the others."""
 
     @abstractmethod
     def parameters(self) -> dict[str, np.ndarray]:
@@ -77,7 +85,9 @@ class Recommender(ABC):
         config_path = folder / CONFIG_FILE
         config_path.write_text(json.dumps(self.describe(), indent=2, sort_keys=True) + "\n")
         params_path = folder / PARAMS_FILE
-        save_file({k: np.ascontiguousarray(v) for k, v in self.parameters().items()}, str(params_path))
+        save_file(
+            {k: np.ascontiguousarray(v) for k, v in self.parameters().items()}, str(params_path)
+        )
         return [config_path, params_path]
 
 

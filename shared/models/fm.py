@@ -17,7 +17,9 @@ from shared.models.neural import NeuralRecommender, PairModule
 
 class FMConfig(TrainingConfig):
     embedding_dim: int = Field(64, ge=1, description="Size of each user and item embedding.")
-    init_std: float = Field(0.01, gt=0, description="Std of the normal initialisation of embeddings.")
+    init_std: float = Field(
+        0.01, gt=0, description="Std of the normal initialisation of embeddings."
+    )
 
 
 class FMModule(PairModule):
@@ -58,7 +60,12 @@ class FM(NeuralRecommender):
     config: FMConfig
 
     def __init__(
-        self, n_users: int, n_items: int, config: FMConfig | None = None, seed: int = 0, device: str = "cpu"
+        self,
+        n_users: int,
+        n_items: int,
+        config: FMConfig | None = None,
+        seed: int = 0,
+        device: str = "cpu",
     ) -> None:
         self.config = config or FMConfig()
         super().__init__(n_users, n_items, seed, device)

@@ -1,10 +1,11 @@
-"""NeuMF (He et al., 2017): a GMF branch and an MLP branch with separate embeddings, joined by a linear layer.
+"""NeuMF (He et al., 2017): GMF and MLP branches with separate embeddings, joined by a linear layer.
 
-For exact full ranking the first MLP layer is split: W[p'; q'] + b = (W_u p' + b) + W_i q'. The user
-and item projections are computed once per chunk, so users × all items costs only the later, small layers.
+For exact full ranking the first MLP layer is split: W[p'; q'] + b = (W_u p' + b) + W_i q'. The
+user and item projections are computed once per chunk, so users × all items costs only the later,
+small layers.
 """
 
-from itertools import pairwise
+import itertools
 from typing import ClassVar
 
 import torch
@@ -45,7 +46,7 @@ class NCFModule(PairModule):
         widths = cfg.mlp_layers
         self.first = nn.Linear(widths[0], widths[1])
         tower: list[nn.Module] = [nn.ReLU(), nn.Dropout(cfg.dropout)]
-        for w_in, w_out in pairwise(widths[1:]):
+        for w_in, w_out in itertools.pairwise(widths[1:]):
             tower += [nn.Linear(w_in, w_out), nn.ReLU(), nn.Dropout(cfg.dropout)]
         self.tower = nn.Sequential(*tower)
         self.output = nn.Linear(cfg.gmf_dim + widths[-1], 1)
@@ -53,13 +54,17 @@ class NCFModule(PairModule):
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         gmf = self.gmf_user(users) * self.gmf_item(items)
-        mlp = self.tower(self.first(torch.cat([self.mlp_user(users), self.mlp_item(items)], dim=-1)))
+        mlp = self.tower(
+            self.first(torch.cat([self.mlp_user(users), self.mlp_item(items)], dim=-1))
+        )
         return self.output(torch.cat([gmf, mlp], dim=-1)).squeeze(-1)
 
     def score_all(self, users: torch.Tensor) -> torch.Tensor:
         d = torch.float64
         weight, bias = self.first.weight.to(d), self.first.bias.to(d)
-        user_proj = self.mlp_user.weight[users].to(d) @ weight[:, : self.mlp_half].T + bias  # [B, h]
+        user_proj = (
+            self.mlp_user.weight[users].to(d) @ weight[:, : self.mlp_half].T + bias
+        )  # [B, h]
         item_proj = self.mlp_item.weight.to(d) @ weight[:, self.mlp_half :].T  # [I, h]
         hidden = user_proj[:, None, :] + item_proj[None, :, :]  # [B, I, h]
         for layer in self.tower:  # in float64, without touching the module's own dtype
@@ -89,7 +94,12 @@ class NCF(NeuralRecommender):
     config: NCFConfig
 
     def __init__(
-        self, n_users: int, n_items: int, config: NCFConfig | None = None, seed: int = 0, device: str = "cpu"
+        self,
+        n_users: int,
+        n_items: int,
+        config: NCFConfig | None = None,
+        seed: int = 0,
+        device: str = "cpu",
     ) -> None:
         self.config = config or NCFConfig()
         super().__init__(n_users, n_items, seed, device)

@@ -1,4 +1,4 @@
-"""What FM and NCF share: a torch module trained on positives and sampled negatives, one epoch at a time."""
+"""What FM and NCF share: a torch module trained on positives and sampled negatives."""
 
 from abc import abstractmethod
 from typing import ClassVar
@@ -14,7 +14,7 @@ from shared.seeding import derive_seed
 
 
 class PairModule(nn.Module):
-    """A torch module scoring (user, item) pairs, with the exact all-items scoring of a user chunk."""
+    """Scores (user, item) pairs, and all items for a chunk of users exactly."""
 
     @abstractmethod
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor: ...
@@ -81,8 +81,14 @@ class NeuralRecommender(Recommender):
             columns = [torch.from_numpy(u), torch.from_numpy(i), torch.from_numpy(y)]
         else:
             u, p = np.repeat(users, n), np.repeat(positives, n)
-            columns = [torch.from_numpy(u), torch.from_numpy(p), torch.from_numpy(negatives.reshape(-1))]
-        generator = torch.Generator().manual_seed(derive_seed(self.seed, self.name, "shuffle", self.epochs_trained))
+            columns = [
+                torch.from_numpy(u),
+                torch.from_numpy(p),
+                torch.from_numpy(negatives.reshape(-1)),
+            ]
+        generator = torch.Generator().manual_seed(
+            derive_seed(self.seed, self.name, "shuffle", self.epochs_trained)
+        )
         order = torch.randperm(len(columns[0]), generator=generator)
         columns = [c[order].to(self.device) for c in columns]
         self.module.train()
@@ -116,8 +122,12 @@ class NeuralRecommender(Recommender):
         self.module.eval()
         out = np.empty((len(users), self.n_items), dtype=np.float32)
         for start in range(0, len(users), self.SCORE_CHUNK):
-            chunk = torch.from_numpy(np.asarray(users[start : start + self.SCORE_CHUNK], dtype=np.int64))
-            out[start : start + len(chunk)] = self.module.score_all(chunk.to(self.device)).float().cpu().numpy()
+            chunk = torch.from_numpy(
+                np.ascontiguousarray(users[start : start + self.SCORE_CHUNK], dtype=np.int64)
+            )
+            out[start : start + len(chunk)] = (
+                self.module.score_all(chunk.to(self.device)).float().cpu().numpy()
+            )
         return out
 
     def parameters(self) -> dict[str, np.ndarray]:

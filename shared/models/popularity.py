@@ -14,6 +14,7 @@ class PopularityConfig(ModelConfig):
 
 class Popularity(Recommender):
     name: ClassVar[str] = "pop"
+    config: PopularityConfig
 
     def __init__(self, n_users: int, n_items: int, config: PopularityConfig | None = None) -> None:
         super().__init__(n_users, n_items)

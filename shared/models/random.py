@@ -1,4 +1,4 @@
-"""Random: scores drawn from a generator seeded by (seed, user), so any chunking gives the same lists."""
+"""Random: scores from a generator seeded by (seed, user), so any chunking gives the same lists."""
 
 from typing import ClassVar
 
@@ -27,7 +27,9 @@ class RandomModel(Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         out = np.empty((len(users), self.n_items), dtype=np.float32)
         for row, user in enumerate(users):
-            out[row] = np.random.default_rng([self.config.seed, int(user)]).random(self.n_items, dtype=np.float32)
+            out[row] = np.random.default_rng([self.config.seed, int(user)]).random(
+                self.n_items, dtype=np.float32
+            )
         return out
 
     def parameters(self) -> dict[str, np.ndarray]:

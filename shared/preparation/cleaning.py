@@ -52,7 +52,9 @@ def _spread(counts: np.ndarray) -> dict[str, float]:
     return {"min": int(counts.min()), "median": float(np.median(counts)), "max": int(counts.max())}
 
 
-def dataset_statistics(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> dict[str, Any]:
+def dataset_statistics(
+    users: np.ndarray, items: np.ndarray, n_users: int, n_items: int
+) -> dict[str, Any]:
     per_user = np.bincount(users, minlength=n_users)
     per_item = np.bincount(items, minlength=n_items)
     return {

@@ -1,4 +1,4 @@
-"""A minimal CSR matrix of (user, item) interactions with the row gathers the rest of the code needs."""
+"""A minimal CSR matrix of (user, item) interactions, with the row gathers the code needs."""
 
 from dataclasses import dataclass
 
@@ -14,7 +14,9 @@ class InteractionMatrix:
     n_items: int
 
     @classmethod
-    def from_pairs(cls, users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> "InteractionMatrix":
+    def from_pairs(
+        cls, users: np.ndarray, items: np.ndarray, n_users: int, n_items: int
+    ) -> "InteractionMatrix":
         order = np.lexsort((items, users))
         counts = np.bincount(users, minlength=n_users)
         indptr = np.zeros(n_users + 1, dtype=np.int64)

@@ -1,4 +1,4 @@
-"""Training negatives: items a user has not interacted with in train, drawn without a per-user loop."""
+"""Training negatives: items a user has not seen in train, drawn without a per-user loop."""
 
 from typing import Literal
 
@@ -12,7 +12,7 @@ _MAX_VECTOR_ROUNDS = 50
 
 
 class NegativeSampler:
-    """Draws ``n`` negatives per (user) row, uniform or popularity-weighted, never a train positive."""
+    """Draws ``n`` negatives per user row, uniform or popularity-weighted, never a positive."""
 
     def __init__(self, seen: InteractionMatrix, weighting: Weighting = "uniform") -> None:
         self.seen = seen
@@ -46,7 +46,9 @@ class NegativeSampler:
             out[bad] = self._draw(len(bad), rng)
             bad = bad[self.seen.contains(flat_users[bad], out[bad])]
         for pos in bad:  # users who hold most of the sampling mass: draw from their complement
-            allowed = np.setdiff1d(np.arange(self.seen.n_items), self.seen.row(int(flat_users[pos])))
+            allowed = np.setdiff1d(
+                np.arange(self.seen.n_items), self.seen.row(int(flat_users[pos]))
+            )
             weights = None if self.probs is None else self.probs[allowed]
             if weights is not None and weights.sum() == 0:
                 weights = None

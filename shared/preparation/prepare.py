@@ -1,4 +1,4 @@
-"""From raw interactions to a prepared split: clean, index, split, with a hash that names the result."""
+"""From raw interactions to a prepared split: clean, index, split; a hash names the result."""
 
 import hashlib
 import json
@@ -66,9 +66,11 @@ class PreparedData:
         return self._held_out(TEST)
 
     def train_matrix(self, with_valid: bool = False) -> InteractionMatrix:
-        """Train interactions; with ``with_valid`` the validation items join them (for refit and test)."""
+        """Train interactions; ``with_valid`` adds the validation items (for refit and test)."""
         rows = (self.labels == TRAIN) | ((self.labels == VALID) & with_valid)
-        return InteractionMatrix.from_pairs(self.users[rows], self.items[rows], self.n_users, self.n_items)
+        return InteractionMatrix.from_pairs(
+            self.users[rows], self.items[rows], self.n_users, self.n_items
+        )
 
     @property
     def prep_hash(self) -> str:
@@ -83,7 +85,12 @@ class PreparedData:
         """Parquet tables and JSON: nothing pickled."""
         folder.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(
-            {"user": self.users, "item": self.items, "timestamp": self.timestamps, "split": self.labels}
+            {
+                "user": self.users,
+                "item": self.items,
+                "timestamp": self.timestamps,
+                "split": self.labels,
+            }
         ).to_parquet(folder / "interactions.parquet", index=False)
         pd.DataFrame({"user_id": self.user_ids}).to_parquet(folder / "users.parquet", index=False)
         pd.DataFrame({"item_id": self.item_ids}).to_parquet(folder / "items.parquet", index=False)
@@ -117,7 +124,11 @@ def prepare(raw: pd.DataFrame, config: PrepConfig) -> PreparedData:
     users, items = users.astype(np.int64), items.astype(np.int64)
     timestamps = cleaned["timestamp"].to_numpy(np.int64)
     labels = leave_one_out(
-        users, timestamps, cleaned["row"].to_numpy(np.int64), config.split, derive_seed(config.seed, "split")
+        users,
+        timestamps,
+        cleaned["row"].to_numpy(np.int64),
+        config.split,
+        derive_seed(config.seed, "split"),
     )
     stats = dataset_statistics(users, items, len(user_ids), len(item_ids))
     stats["valid_users"] = int((labels == VALID).sum())

@@ -1,4 +1,4 @@
-"""Leave-one-out: each user's last interaction is the test item, the one before the validation item."""
+"""Leave-one-out: a user's last interaction is the test item, the one before it validation."""
 
 from typing import Literal
 
