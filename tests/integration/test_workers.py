@@ -13,15 +13,15 @@ from shared.batch.chunks import read_parquet
 from shared.batch.records import JobKeys, job_status
 from shared.evaluation import eval_target, evaluate
 from shared.interim_store import LocalFolderStore, load_published_model
-from tests.integration.conftest import Worker, worker_env
+from workers.local import LocalWorker, worker_env
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
 def worker(request, redis_url, published, tmp_path_factory) -> Iterator[tuple[int, dict[str, str]]]:
-    env = worker_env(redis_url, published[0], f"test-{request.param}")
-    proc = Worker(env, request.param, tmp_path_factory.mktemp("logs") / "worker.log")
+    env = worker_env(redis_url, published[0].as_uri(), f"test-{request.param}")
+    proc = LocalWorker(env, request.param, tmp_path_factory.mktemp("logs") / "worker.log")
     yield request.param, env
     proc.stop()
 
