@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from shared.atomic import atomic_write_bytes
 from shared.errors import RecsysError
 from shared.models import Recommender, load_model
 from shared.preparation import PreparedData
@@ -58,16 +59,7 @@ class LocalFolderStore:
         return self.root / key
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(self._path(key), data)
 
     def get_bytes(self, key: str) -> bytes:
         try:
