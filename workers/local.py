@@ -65,14 +65,17 @@ def worker_env(broker_url: str, store_url: str, queue: str, **extra: str) -> dic
 class LocalWorker:
     """A real ``celery -A workers.app worker`` (prefork, ``concurrency`` child processes)."""
 
-    def __init__(self, env: dict[str, str], concurrency: int, log: Path, timeout_s: float = 60) -> None:
+    def __init__(
+        self, env: dict[str, str], concurrency: int, log: Path, timeout_s: float = 60, via_recsys: bool = False
+    ) -> None:
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", f"--concurrency={concurrency}",
-             "--pool=prefork", "--loglevel=INFO", f"--queues={env['RECSYS_QUEUE']}", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", f"--hostname=local-{concurrency}-{free_port()}@%h"],
-            cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        )
+        if via_recsys:  # the ``recsys worker`` wrapper
+            argv = [sys.executable, "-m", "jobs.cli", "worker", f"--concurrency={concurrency}"]
+        else:
+            argv = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", f"--concurrency={concurrency}",
+                    "--pool=prefork", "--loglevel=INFO", f"--queues={env['RECSYS_QUEUE']}", "--without-gossip",
+                    "--without-mingle", "--without-heartbeat", f"--hostname=local-{concurrency}-{free_port()}@%h"]
+        self.proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while "ready." not in log.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -18,10 +18,12 @@ from workers.local import LocalWorker, worker_env
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker-celery", "2-workers-recsys"])
 def worker(request, redis_url, published, tmp_path_factory) -> Iterator[tuple[int, dict[str, str]]]:
+    """One process through ``celery -A workers.app worker``, two through ``recsys worker``."""
     env = worker_env(redis_url, published[0].as_uri(), f"test-{request.param}")
-    proc = LocalWorker(env, request.param, tmp_path_factory.mktemp("logs") / "worker.log")
+    log = tmp_path_factory.mktemp("logs") / "worker.log"
+    proc = LocalWorker(env, request.param, log, via_recsys=request.param == 2)
     yield request.param, env
     proc.stop()
 
