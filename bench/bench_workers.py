@@ -23,14 +23,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from shared.artifacts import publish_model
 from shared.batch.chunks import ModelCache
 from shared.batch.records import job_status
 from shared.batch.submit import submit_recommend
 from shared.datasets import load_raw, resolve
-from shared.interim_store import LocalFolderStore, publish_model
 from shared.models import FM, NCF, NeuralRecommender
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.settings import Settings
+from shared.store import LocalStore, ensure_store
 from workers.client import dispatch
 from workers.local import LocalRedis, LocalWorker, worker_env
 
@@ -69,7 +70,7 @@ def bound_users_per_s(model: NeuralRecommender, users: int, threads: int, k: int
     return len(u) / elapsed
 
 
-def run_job(store: LocalFolderStore, settings: Settings, ref: str, k: int, users_file: Path | None,
+def run_job(store: LocalStore, settings: Settings, ref: str, k: int, users_file: Path | None,
             chunk_size: int) -> float:
     spec = submit_recommend(store, ModelCache(), ref, k=k, users_file=users_file, include_seen=False,
                             chunk_size=chunk_size, seed=0, max_attempts=3)
@@ -96,7 +97,8 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-workers-"))
-    store = LocalFolderStore(tmp / "store")
+    store = LocalStore(tmp / "store")
+    ensure_store(store)
     redis = LocalRedis(tmp)
     out: dict[str, Any] = {"machine": f"{platform.machine()} {platform.processor()}".strip(),
                            "cpus": torch.get_num_threads(), "k": args.k, "chunk_size": args.chunk_size, "runs": []}

@@ -80,13 +80,31 @@ def main() -> int:
         result = train_and_evaluate(name, config, data, Protocol(refit=True), args.seed, "cpu")
         chosen[name] = {**best, "test": result.test}
         print(json.dumps({"chosen": name, **chosen[name]}), flush=True)
-    args.out.write_text(
-        json.dumps(
-            {"dataset": args.dataset, "seed": args.seed, "grid": rows, "chosen": chosen}, indent=2
-        )
-        + "\n"
-    )
+    report = {"dataset": args.dataset, "seed": args.seed, "grid": rows, "chosen": chosen}
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(report))
     return 0
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The grid as a table, best validation NDCG@10 first, and each model's chosen setting on test."""
+    lines = [
+        f"Dataset `{report['dataset']}`, seed {report['seed']}. Selection on validation NDCG@10 only.",
+        "",
+        "| model | setting | best epoch | valid HR@10 | valid NDCG@10 | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in sorted(report["grid"], key=lambda r: (r["model"], -r["valid_NDCG@10"])):
+        setting = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+        lines.append(
+            f"| {row['model']} | {setting} | {row['best_epoch']} | {row['valid_HR@10']:.4f} "
+            f"| {row['valid_NDCG@10']:.4f} | {row['seconds']} |"
+        )
+    lines += ["", "| model | chosen setting | test HR@10 | test NDCG@10 |", "|---|---|---|---|"]
+    for name, row in report["chosen"].items():
+        setting = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+        lines.append(f"| {name} | {setting} | {row['test']['HR@10']:.4f} | {row['test']['NDCG@10']:.4f} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ from shared.batch.chunks import ModelCache, read_parquet
 from shared.batch.records import JobKeys, JobSpec, JobStatus, job_status, load_spec, sha256
 from shared.batch.submit import run_in_process, submit_evaluate, submit_recommend
 from shared.errors import ConfigError, RecsysError
-from shared.interim_store import ObjectStore, open_store
 from shared.settings import Settings
+from shared.store import ObjectStore, open_store
 
 
 def add_recommend(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from jobs import batch, train, worker
+from jobs import batch, models, train, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_arguments(train_parser)
     train_parser.set_defaults(handler=train.execute)
+    models_parser = commands.add_parser("models", help="list and show published model versions")
+    models.add_arguments(models_parser)
+    models_parser.set_defaults(handler=models.execute)
     for name, add, handler, text in (
         ("recommend", batch.add_recommend, batch.execute, "enqueue a bulk top-k job; prints its id"),
         ("evaluate", batch.add_evaluate, batch.execute, "enqueue a full or sampled evaluation job"),

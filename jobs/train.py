@@ -7,7 +7,6 @@ when the whole run succeeds.
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from pathlib import Path
@@ -15,15 +14,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from jobs.common import guarded
+from shared.artifacts import dataset_key, publish_run
 from shared.atomic import atomic_folder, atomic_write_text
 from shared.datasets import CsvOptions, dataset_names, load_raw, resolve
 from shared.device import resolve_device
-from shared.errors import ConfigError, RecsysError
+from shared.errors import ConfigError
 from shared.evaluation import eval_target, expected_random_hr
 from shared.models import MODEL_NAMES, parse_model_names
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.presets import PRESETS, preset_configs, preset_protocol
 from shared.settings import Settings
+from shared.store import StoreError, open_store
 from shared.training import ModelResult, train_and_evaluate
 
 log = logging.getLogger("recsys.train")
@@ -41,9 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--min-user-interactions", type=int, help="k-core threshold for users")
     parser.add_argument("--min-item-interactions", type=int, help="k-core threshold for items")
-    parser.add_argument(
-        "--no-refit", action="store_true", help="test the model trained on train only"
-    )
+    parser.add_argument("--no-refit", action="store_true", help="test the model trained on train only")
+    parser.add_argument("--no-publish", action="store_true", help="do not publish to RECSYS_STORE_URL")
     parser.add_argument("--epochs", type=int, help="maximum epochs of FM and NCF")
     parser.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     parser.add_argument("--negatives", type=int, help="training negatives per positive")
@@ -78,10 +79,6 @@ def _neural_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
         field: getattr(args, arg) for arg, field in names.items() if getattr(args, arg) is not None
     }
-
-
-def _slug(dataset: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", dataset.removeprefix("csv:")).strip("-") or "dataset"
 
 
 def _table(results: dict[str, ModelResult]) -> str:
@@ -139,7 +136,7 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     data = prepare(load_raw(spec, args.data_dir or settings.data_dir), prep_config)
     _log_statistics(data)
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{args.preset}"
-    target = (args.output_dir or settings.output_dir) / _slug(args.dataset) / run_id
+    target = (args.output_dir or settings.output_dir) / dataset_key(args.dataset) / run_id
     results: dict[str, ModelResult] = {}
     with atomic_folder(target) as staging:
         data.save(staging / "prepared")
@@ -153,7 +150,26 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         atomic_write_text(args.output_json, json.dumps(report, indent=2) + "\n")
     print(_table(results))
     print(f"\nresults written to {target}")
+    if not args.no_publish:
+        report["published"] = _publish(settings, data, results, seed, {"run_id": run_id, "preset": args.preset})
     return report
+
+
+def _publish(
+    settings: Settings, data: PreparedData, results: dict[str, ModelResult], seed: int, extra: dict[str, Any]
+) -> list[str]:
+    store = open_store(settings)
+    models = {
+        name: (r.model, {k: v for k, v in r.summary().items() if k != "config"}) for name, r in results.items()
+    }
+    try:
+        refs = publish_run(store, data, models, seed=seed, extra=extra)
+    except StoreError as exc:
+        # Same error class, so callers can still tell "unreachable" from "denied".
+        raise type(exc)(f"the run folder is complete, but publishing to {store.url} failed: {exc}") from exc
+    for ref in refs:
+        print(f"published {ref}")
+    return [str(ref) for ref in refs]
 
 
 def _log_statistics(data: PreparedData) -> None:
@@ -216,18 +232,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def execute(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
-    )
-    try:
-        run(args, Settings())
-    except (RecsysError, ValidationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return 130
-    return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    return guarded(lambda: run(args, Settings()), "interrupted: no partial run folder or model version is visible")
 
 
 if __name__ == "__main__":

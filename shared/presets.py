@@ -25,10 +25,7 @@ def preset_configs(preset: PresetName, seed: int) -> dict[str, ModelConfig]:
         )
         configs["fm"] = FMConfig(embedding_dim=64, learning_rate=1e-3, **common)
         configs["ncf"] = NCFConfig(
-            gmf_dim=64,
-            mlp_layers=(128, 64, 32),
-            learning_rate=1e-4,
-            **common,
+            gmf_dim=64, mlp_layers=(128, 64, 32), learning_rate=1e-4, **common
         )
     return configs
 

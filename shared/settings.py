@@ -17,18 +17,14 @@ class Settings(BaseSettings):
         Path("outputs"), description="Local folder for prepared splits, models and metrics."
     )
     store_url: str = Field("file://store", description="s3://bucket/prefix or file:///path.")
-    s3_endpoint_url: str | None = Field(
-        None, description="S3 API endpoint (SeaweedFS, MinIO, AWS...)."
-    )
-    s3_public_endpoint_url: str | None = Field(
-        None, description="Endpoint used only to sign client URLs."
-    )
-    broker_url: str | None = Field(
-        None, description="redis://host:6379/0; unset runs chunks in-process."
-    )
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="Torch device for training and scoring."
-    )
+    s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (SeaweedFS, MinIO, AWS...).")
+    s3_public_endpoint_url: str | None = Field(None, description="Endpoint used only to sign client URLs.")
+    s3_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per S3 call (standard retry mode).")
+    s3_connect_timeout_s: float = Field(5.0, gt=0, description="Seconds to open a connection to S3.")
+    s3_read_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for S3 to answer.")
+    s3_multipart_threshold_mb: int = Field(64, ge=5, description="Uploads above this size go multipart.")
+    broker_url: str | None = Field(None, description="redis://host:6379/0; unset runs chunks in-process.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Torch device for training and scoring.")
     seed: int = Field(0, description="Global seed; every stage derives its own from it.")
     queue: str = Field("recsys", description="Celery queue the batch chunk tasks go to.")
     chunk_size: int = Field(2000, ge=1, description="Users per chunk task when a job does not say.")

@@ -123,15 +123,8 @@ def _fit_fixed(
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             loss = model.train_epoch(train)
-            log.info(
-                "%s %s epoch %d/%d loss %.4f (%.1fs)",
-                model.name,
-                label,
-                epoch,
-                epochs,
-                loss,
-                time.perf_counter() - t0,
-            )
+            seconds = time.perf_counter() - t0
+            log.info("%s %s epoch %d/%d loss %.4f (%.1fs)", model.name, label, epoch, epochs, loss, seconds)
     else:
         model.fit(train)
     clock.train += time.perf_counter() - start
@@ -145,7 +138,8 @@ def train_and_evaluate(
     seed: int,
     device: str,
 ) -> ModelResult:
-    clock, history = _Clock(), list[dict[str, Any]]()
+    clock = _Clock()
+    history: list[dict[str, Any]] = []
     model = build_model(name, config, data.n_users, data.n_items, seed, device)
     valid: dict[str, float] | None = None
     best_epoch: int | None = None

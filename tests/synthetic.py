@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shared.interim_store import LocalFolderStore, ModelRef, publish_model
+from shared.artifacts import ModelRef, publish_model
 from shared.models import FM, NCF, FMConfig, NCFConfig, Popularity, RandomModel, Recommender
 from shared.preparation import PreparedData, PrepConfig, prepare
+from shared.store import LocalStore
 
 
 def synthetic_raw(n_users: int = 60, n_items: int = 140, per_user: int = 8, seed: int = 0) -> pd.DataFrame:
@@ -42,5 +43,5 @@ def trained(name: str, data: PreparedData, epochs: int = 2) -> Recommender:
 
 
 def publish_all(root: Path, data: PreparedData, names: tuple[str, ...] = ("fm", "ncf", "pop")) -> dict[str, ModelRef]:
-    store = LocalFolderStore(root)
+    store = LocalStore(root)
     return {name: publish_model(store, trained(name, data), data, metrics={}, seed=0) for name in names}

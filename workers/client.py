@@ -2,8 +2,8 @@
 
 from shared.batch.records import JobSpec, mark_failed
 from shared.errors import RecsysError
-from shared.interim_store import ObjectStore
 from shared.settings import Settings
+from shared.store import ObjectStore
 from workers.app import TASK_NAMES, create_app
 
 

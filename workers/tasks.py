@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.batch.chunks import ModelCache
 from shared.batch.execute import execute_chunk, execute_finalize
-from shared.interim_store import ObjectStore, open_store
+from shared.store import ObjectStore, open_store
 from workers.app import SETTINGS, TASK_NAMES, app
 
 _CACHE = ModelCache()  # one per worker process: each model version loads once

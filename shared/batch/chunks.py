@@ -16,13 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from shared.artifacts import ModelRef, PublishedModel, load_published_model
 from shared.batch.records import JobKeys, JobSpec, done_chunks, dumps, load_spec, sha256
 from shared.batch.scoring import Scorer
 from shared.errors import RecsysError
 from shared.evaluation import EvalTarget, eval_target, score_target_chunk
-from shared.interim_store import ModelRef, NotFound, ObjectStore, PublishedModel, load_published_model
 from shared.preparation.interactions import InteractionMatrix
 from shared.ranking import KS, metrics_from_ranks
+from shared.store import NotFound, ObjectStore
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -37,7 +38,8 @@ def read_parquet(data: bytes) -> pa.Table:
 
 
 def negatives_key(dataset: str, prep_hash: str, protocol: str, seed: int) -> str:
-    return f"datasets/{dataset}/{prep_hash}/sampled/{protocol}-seed{seed}.parquet"
+    """Keyed by the split's hash, beside (not inside) the split's immutable, manifested prefix."""
+    return f"sampled-negatives/{dataset}/{prep_hash}/{protocol}-seed{seed}.parquet"
 
 
 @dataclass

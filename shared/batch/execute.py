@@ -7,7 +7,7 @@ from typing import Any
 from shared.batch.chunks import ModelCache, all_parts_done, finalize, run_chunk
 from shared.batch.records import JobKeys, load_spec, mark_failed, record_attempt, record_failure
 from shared.errors import RecsysError
-from shared.interim_store import ObjectStore
+from shared.store import ObjectStore
 
 log = logging.getLogger("recsys.batch")
 

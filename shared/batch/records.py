@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RecsysError
-from shared.interim_store import NotFound, ObjectStore
+from shared.store import NotFound, ObjectStore
 
 JobKind = Literal["recommend", "evaluate"]
 Protocol = Literal["full", "sampled-uniform-99", "sampled-pop-99"]

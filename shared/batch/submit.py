@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from shared.artifacts import ModelRef, resolve
 from shared.batch.chunks import ModelCache, finalize, negatives_key, parquet_bytes, run_chunk
 from shared.batch.records import JobKeys, JobSpec, Protocol, dumps, mark_failed, new_job_id
 from shared.errors import ConfigError, RecsysError
 from shared.evaluation import eval_target, sampled_negatives
-from shared.interim_store import ModelRef, ObjectStore, resolve
 from shared.ranking import KS
 from shared.seeding import derive_seed
+from shared.store import ObjectStore
 
 SAMPLED_NEGATIVES = 99
 

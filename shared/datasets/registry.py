@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shared.checksums import sha256_file
 from shared.errors import DatasetError
 
 COLUMNS = ["user", "item", "rating", "timestamp"]
@@ -85,14 +86,6 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if out.empty:
         raise DatasetError(f"{source}: no interactions")
     return out
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_blob_id(path: Path) -> str:

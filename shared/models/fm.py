@@ -60,12 +60,7 @@ class FM(NeuralRecommender):
     config: FMConfig
 
     def __init__(
-        self,
-        n_users: int,
-        n_items: int,
-        config: FMConfig | None = None,
-        seed: int = 0,
-        device: str = "cpu",
+        self, n_users: int, n_items: int, config: FMConfig | None = None, seed: int = 0, device: str = "cpu"
     ) -> None:
         self.config = config or FMConfig()
         super().__init__(n_users, n_items, seed, device)

@@ -62,9 +62,7 @@ class NCFModule(PairModule):
     def score_all(self, users: torch.Tensor) -> torch.Tensor:
         d = torch.float64
         weight, bias = self.first.weight.to(d), self.first.bias.to(d)
-        user_proj = (
-            self.mlp_user.weight[users].to(d) @ weight[:, : self.mlp_half].T + bias
-        )  # [B, h]
+        user_proj = self.mlp_user.weight[users].to(d) @ weight[:, : self.mlp_half].T + bias  # [B, h]
         item_proj = self.mlp_item.weight.to(d) @ weight[:, self.mlp_half :].T  # [I, h]
         hidden = user_proj[:, None, :] + item_proj[None, :, :]  # [B, I, h]
         for layer in self.tower:  # in float64, without touching the module's own dtype
@@ -94,12 +92,7 @@ class NCF(NeuralRecommender):
     config: NCFConfig
 
     def __init__(
-        self,
-        n_users: int,
-        n_items: int,
-        config: NCFConfig | None = None,
-        seed: int = 0,
-        device: str = "cpu",
+        self, n_users: int, n_items: int, config: NCFConfig | None = None, seed: int = 0, device: str = "cpu"
     ) -> None:
         self.config = config or NCFConfig()
         super().__init__(n_users, n_items, seed, device)

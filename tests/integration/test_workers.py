@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from jobs.cli import main
+from shared.artifacts import load_published_model
 from shared.batch.chunks import read_parquet
 from shared.batch.records import JobKeys, job_status
 from shared.evaluation import eval_target, evaluate
-from shared.interim_store import LocalFolderStore, load_published_model
+from shared.store import LocalStore
 from workers.local import LocalWorker, worker_env
 
 pytestmark = pytest.mark.integration
@@ -47,7 +48,7 @@ def _wait(store, job_id: str, timeout: float = 90) -> None:
 @pytest.mark.parametrize("chunk_size", [5, 17, 1000])
 @pytest.mark.parametrize("model", ["fm", "ncf"])
 def test_worker_evaluation_equals_in_process(monkeypatch, capsys, worker, published, model, chunk_size):
-    store = LocalFolderStore(published[0])
+    store = LocalStore(published[0])
     job_id = _run(monkeypatch, capsys, worker[1], "evaluate", "--model", f"synth/{model}@latest",
                   "--chunk-size", str(chunk_size))
     _wait(store, job_id)
@@ -58,7 +59,7 @@ def test_worker_evaluation_equals_in_process(monkeypatch, capsys, worker, publis
 
 
 def test_worker_sampled_evaluation_equals_embedded(monkeypatch, capsys, worker, published):
-    store = LocalFolderStore(published[0])
+    store = LocalStore(published[0])
     argv = ("evaluate", "--model", "synth/ncf@latest", "--protocol", "sampled-pop-99", "--chunk-size", "8")
     queued = _run(monkeypatch, capsys, worker[1], *argv)
     monkeypatch.delenv("RECSYS_BROKER_URL")
@@ -71,7 +72,7 @@ def test_worker_sampled_evaluation_equals_embedded(monkeypatch, capsys, worker, 
 def test_worker_recommend_parts_equal_embedded_and_cover_every_user(
     monkeypatch, capsys, worker, published, tmp_path, data
 ):
-    store = LocalFolderStore(published[0])
+    store = LocalStore(published[0])
     users = tmp_path / "users.txt"
     wanted = [*map(str, data.user_ids[::2]), "ghost-1", "ghost-2"]
     users.write_text("\n".join(wanted) + "\n")
@@ -90,18 +91,18 @@ def test_worker_recommend_parts_equal_embedded_and_cover_every_user(
 
 
 def test_bad_model_with_a_broker_leaves_no_job(monkeypatch, capsys, worker, published):
-    store = LocalFolderStore(published[0])
+    store = LocalStore(published[0])
     before = set(store.list("jobs/"))
     for key, value in worker[1].items():
         if key.startswith("RECSYS_"):
             monkeypatch.setenv(key, value)
     assert main(["recommend", "--model", "synth/fm@nope", "--k", "5"]) == 2
-    assert "not published" in capsys.readouterr().err
+    assert "is not a complete published version" in capsys.readouterr().err
     assert set(store.list("jobs/")) == before
 
 
 def test_unreachable_broker_marks_the_job_failed(monkeypatch, capsys, published):
-    store = LocalFolderStore(published[0])
+    store = LocalStore(published[0])
     monkeypatch.setenv("RECSYS_STORE_URL", Path(published[0]).as_uri())
     monkeypatch.setenv("RECSYS_BROKER_URL", "redis://127.0.0.1:1/0")
     assert main(["recommend", "--model", "synth/pop@latest", "--k", "5"]) == 2

@@ -4,14 +4,21 @@ import numpy as np
 import pytest
 
 from jobs.cli import main
+from shared.artifacts import load_published_model
 from shared.batch.chunks import ModelCache, read_parquet, run_chunk
 from shared.batch.execute import execute_chunk
 from shared.batch.records import JobKeys, job_status
 from shared.batch.submit import run_in_process, submit_evaluate, submit_recommend
 from shared.errors import RecsysError
 from shared.evaluation import EvalTarget, eval_target, evaluate
-from shared.interim_store import LocalFolderStore, load_published_model
 from shared.preparation.interactions import InteractionMatrix
+from shared.store import LocalStore
+
+
+@pytest.fixture
+def store(batch_store: LocalStore) -> LocalStore:
+    """This module's store: the one holding the published synthetic models."""
+    return batch_store
 
 
 def _recommend(store, model="fm", k=5, users_file=None, include_seen=False, chunk_size=16):
@@ -156,8 +163,8 @@ def _cli(monkeypatch, root, *argv):
     ("argv", "message"),
     [
         (["--model", "synth/nope@latest"], "no published model synth/nope"),
-        (["--model", "synth/fm@20200101T000000Z-abc"], "is not published"),
-        (["--model", "synth-fm"], "is not DATASET/MODEL"),
+        (["--model", "synth/fm@20200101T000000Z-abc"], "is not a complete published version"),
+        (["--model", "synth-fm"], "invalid model reference"),
         (["--model", "synth/fm", "--k", "0"], "--k must be a positive"),
         (["--model", "synth/fm", "--k", "-3"], "--k must be a positive"),
         (["--model", "synth/fm", "--chunk-size", "0"], "--chunk-size must be a positive"),
@@ -178,11 +185,11 @@ def test_bad_input_is_one_clear_line_and_leaves_no_job(monkeypatch, capsys, publ
             content = files[name]
             path.write_bytes(content if isinstance(content, bytes) else content.encode())
         argv[argv.index("--users") + 1] = str(path)
-    before = set(LocalFolderStore(root).list("jobs/"))
+    before = set(LocalStore(root).list("jobs/"))
     assert _cli(monkeypatch, root, "recommend", *argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
-    assert set(LocalFolderStore(root).list("jobs/")) == before
+    assert set(LocalStore(root).list("jobs/")) == before
 
 
 def test_cli_recommend_status_fetch_roundtrip(monkeypatch, capsys, published, tmp_path, data):
@@ -202,7 +209,7 @@ def test_cli_recommend_status_fetch_roundtrip(monkeypatch, capsys, published, tm
     assert (tmp_path / "csv" / "part-00002.csv").read_text().startswith("user_id,item_ids,scores,source\n")
     assert _cli(monkeypatch, root, "fetch", job_id, "--url") == 0
     assert all(u.startswith("file://") for u in capsys.readouterr().out.split())
-    store = LocalFolderStore(root)
+    store = LocalStore(root)
     key = JobKeys(job_id).part(1)
     store.put_bytes(key, store.get_bytes(key) + b"x")
     assert _cli(monkeypatch, root, "fetch", job_id, "--out", str(tmp_path / "bad")) == 2

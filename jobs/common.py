@@ -1,0 +1,23 @@
+"""What every entrypoint does at the edge: turn a user-facing error into one line and an exit code."""
+
+import sys
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from shared.errors import RecsysError
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def guarded(action: Callable[[], object], interrupted: str = "interrupted") -> int:
+    try:
+        action()
+    except (RecsysError, ValidationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(interrupted, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
