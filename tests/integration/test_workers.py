@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from jobs.cli import main
-from shared.artifacts import load_published_model
+from shared.artifacts import load_published_model, publish_model
 from shared.batch.chunks import read_parquet
 from shared.batch.records import JobKeys, job_status
 from shared.evaluation import eval_target, evaluate
-from shared.store import LocalStore
+from shared.store import LocalStore, ensure_store, open_store
+from tests.conftest import s3_settings
 from workers.local import LocalWorker, worker_env
 
 pytestmark = pytest.mark.integration
@@ -110,3 +111,36 @@ def test_unreachable_broker_marks_the_job_failed(monkeypatch, capsys, published)
     assert "could not enqueue" in captured.err
     job_id = re.search(r"could not enqueue job (\S+)", captured.err)[1]  # type: ignore[index]
     assert job_status(store, job_id).state == "FAILED"
+
+
+def test_workers_on_the_s3_store_match_the_local_embedded_run(monkeypatch, capsys, s3_env, redis_url, published,
+                                                              tmp_path):
+    """The whole path on a real S3 server (SeaweedFS): same parts and metrics as the local store."""
+    settings = s3_settings(s3_env.endpoint)
+    s3 = open_store(settings)
+    ensure_store(s3)
+    local = LocalStore(published[0])
+    for ref in published[1].values():
+        loaded = load_published_model(local, ref)
+        publish_model(s3, loaded.model, loaded.data, metrics={}, seed=0)
+    env = worker_env(redis_url, settings.store_url, "test-s3", RECSYS_S3_ENDPOINT_URL=s3_env.endpoint)
+    worker = LocalWorker(env, 1, tmp_path / "worker.log")
+    try:
+        argv = ("recommend", "--model", "synth/fm@latest", "--k", "5", "--chunk-size", "16")
+        queued = _run(monkeypatch, capsys, env, *argv)
+        _wait(s3, queued)
+        evaluation = _run(monkeypatch, capsys, env, "evaluate", "--model", "synth/ncf", "--chunk-size", "9")
+        _wait(s3, evaluation)
+        assert main(["fetch", queued, "--url"]) == 0
+        urls = capsys.readouterr().out.split()
+    finally:
+        worker.stop()
+    monkeypatch.delenv("RECSYS_BROKER_URL")
+    embedded = _run(monkeypatch, capsys, {"RECSYS_STORE_URL": local.url}, *argv)
+    parts = [[p["sha256"] for p in json.loads(store.get_bytes(JobKeys(j).manifest))["parts"]]
+             for store, j in ((s3, queued), (local, embedded))]
+    assert parts[0] == parts[1] and len(parts[0]) == 4
+    got = json.loads(s3.get_bytes(JobKeys(evaluation).metrics))["metrics"]
+    loaded = load_published_model(local, published[1]["ncf"])
+    assert got == evaluate(loaded.model, eval_target(loaded.data, "test")).metrics
+    assert len(urls) == 5 and all(u.startswith(s3_env.endpoint) for u in urls)
