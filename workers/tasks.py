@@ -11,7 +11,7 @@ from shared.batch.execute import execute_chunk, execute_finalize
 from shared.store import ObjectStore, open_store
 from workers.app import SETTINGS, TASK_NAMES, app
 
-_CACHE = ModelCache()  # one per worker process: each model version loads once
+_CACHE = ModelCache(device=SETTINGS.device)  # one per worker process: each model version loads once
 
 
 class ChunkPayload(BaseModel):

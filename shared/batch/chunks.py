@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from shared.artifacts import ModelRef, PublishedModel, load_published_model
 from shared.batch.records import JobKeys, JobSpec, done_chunks, dumps, load_spec, sha256
 from shared.batch.scoring import Scorer
+from shared.device import resolve_device
 from shared.errors import RecsysError
 from shared.evaluation import EvalTarget, eval_target, score_target_chunk
 from shared.preparation.interactions import InteractionMatrix
@@ -76,8 +77,9 @@ class LoadedModel:
 class ModelCache:
     """Per-process cache: each model version is loaded, and its index built, once."""
 
-    def __init__(self, capacity: int = 2) -> None:
+    def __init__(self, capacity: int = 2, device: str = "cpu") -> None:
         self.capacity = capacity
+        self.device_setting = device  # resolved on first load, inside the worker process (never before fork)
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._users: OrderedDict[str, np.ndarray] = OrderedDict()
         self.loads = 0
@@ -85,7 +87,8 @@ class ModelCache:
     def model(self, store: ObjectStore, ref: str) -> LoadedModel:
         key = (store.url, ref)
         if key not in self._models:
-            self._models[key] = LoadedModel.build(load_published_model(store, ModelRef.parse(ref)))
+            device = resolve_device(self.device_setting)
+            self._models[key] = LoadedModel.build(load_published_model(store, ModelRef.parse(ref), device))
             self.loads += 1
             while len(self._models) > self.capacity:
                 self._models.popitem(last=False)
