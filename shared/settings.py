@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(None, description="redis://host:6379/0; unset runs chunks in-process.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Torch device for training and scoring.")
     seed: int = Field(0, description="Global seed; every stage derives its own from it.")
+    torch_threads: int = Field(
+        0, ge=0, description="CPU threads for torch; 0 keeps torch's default. 1 is fastest for small batches."
+    )
     queue: str = Field("recsys", description="Celery queue the batch chunk tasks go to.")
     chunk_size: int = Field(2000, ge=1, description="Users per chunk task when a job does not say.")
     max_attempts: int = Field(3, ge=1, description="Deliveries of one chunk before its job is FAILED.")
