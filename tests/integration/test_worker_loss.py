@@ -61,15 +61,20 @@ def _submit(monkeypatch, capsys, env, *extra):
     return capsys.readouterr().out.split()[0]
 
 
-def test_killed_chunk_is_redelivered_and_gives_the_same_part(monkeypatch, capsys, redis_url, slow_store, tmp_path):
-    env = worker_env(redis_url, slow_store.url, "test-loss", RECSYS_MAX_ATTEMPTS="3")
+def _run_with_kills(monkeypatch, capsys, redis_url, store, tmp_path, max_attempts, kills):
+    """One-chunk job on one worker process, killed at the start of its first ``kills`` deliveries."""
+    env = worker_env(redis_url, store.url, f"test-loss-{max_attempts}-{kills}", RECSYS_MAX_ATTEMPTS=str(max_attempts))
     worker = LocalWorker(env, 1, tmp_path / "worker.log")
     try:
         job_id = _submit(monkeypatch, capsys, env)
-        _kill_deliveries(slow_store, worker, job_id, kills=1)
-        status = _wait_final(slow_store, job_id)
+        _kill_deliveries(store, worker, job_id, kills=kills)
+        return job_id, _wait_final(store, job_id)
     finally:
         worker.stop()
+
+
+def test_killed_chunk_is_redelivered_and_gives_the_same_part(monkeypatch, capsys, redis_url, slow_store, tmp_path):
+    job_id, status = _run_with_kills(monkeypatch, capsys, redis_url, slow_store, tmp_path, max_attempts=3, kills=1)
     assert status.state == "SUCCEEDED", status.line()
     assert len(slow_store.list(f"{JobKeys(job_id).prefix}/attempts/")) == 2
     monkeypatch.delenv("RECSYS_BROKER_URL")
@@ -80,14 +85,7 @@ def test_killed_chunk_is_redelivered_and_gives_the_same_part(monkeypatch, capsys
 
 def test_chunk_killed_on_every_delivery_fails_the_job_after_the_cap(monkeypatch, capsys, redis_url, slow_store,
                                                                     tmp_path):
-    env = worker_env(redis_url, slow_store.url, "test-poison", RECSYS_MAX_ATTEMPTS="2")
-    worker = LocalWorker(env, 1, tmp_path / "worker.log")
-    try:
-        job_id = _submit(monkeypatch, capsys, env)
-        _kill_deliveries(slow_store, worker, job_id, kills=2)
-        status = _wait_final(slow_store, job_id)
-    finally:
-        worker.stop()
+    job_id, status = _run_with_kills(monkeypatch, capsys, redis_url, slow_store, tmp_path, max_attempts=2, kills=2)
     assert status.state == "FAILED"
     assert "delivered 3 times (cap 2)" in (status.reason or "")
     assert not slow_store.exists(JobKeys(job_id).part(0))
