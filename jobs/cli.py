@@ -1,9 +1,9 @@
 """The ``recsys`` console command: one entry with a subcommand per job."""
 
 import argparse
-import sys
 
 from jobs import batch, models, train, worker
+from jobs.common import exit_process
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,5 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.handler(args))
 
 
+def run() -> None:
+    """The ``recsys`` console script."""
+    exit_process(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

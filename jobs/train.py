@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from pydantic import ValidationError
 
-from jobs.common import guarded
+from jobs.common import exit_process, guarded
 from shared.artifacts import dataset_key, publish_run
 from shared.atomic import atomic_folder, atomic_write_text
 from shared.datasets import CsvOptions, dataset_names, load_raw, resolve
@@ -243,4 +243,4 @@ def execute(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main)
