@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from jobs import models, train
+from jobs import experiment, models, report, train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,14 @@ def build_parser() -> argparse.ArgumentParser:
     models_parser = commands.add_parser("models", help="list and show published model versions")
     models.add_arguments(models_parser)
     models_parser.set_defaults(handler=models.execute)
+    experiment_parser = commands.add_parser(
+        "experiment", help="run an experiment (reproduce, sampling-eval, split, negatives, hyper, all)"
+    )
+    experiment.add_arguments(experiment_parser)
+    experiment_parser.set_defaults(handler=experiment.execute)
+    report_parser = commands.add_parser("report", help="regenerate README.md's results block from reports/")
+    report.add_arguments(report_parser)
+    report_parser.set_defaults(handler=report.execute)
     return parser
 
 
