@@ -48,7 +48,8 @@ class Variant:
 def _reproduce(full_grid: bool) -> list[Variant]:
     # Popularity and random do not depend on the preset (both fit train + validation before the
     # test), so they run once, under the study's protocol.
-    study = [Variant(f"{m} (study)", m, "study") for m in (*NEURAL, "pop", "random")]
+    study = [Variant(f"{m} (study)", m, "study") for m in NEURAL]
+    study += [Variant(m, m, "study") for m in ("pop", "random")]
     return study + [Variant(f"{m} (default)", m, "default") for m in NEURAL]
 
 

@@ -52,8 +52,13 @@ def _seconds(frame: pd.DataFrame) -> str:
     return f"{frame['wall_seconds'].mean():.0f}"
 
 
+def _heading(column: str) -> str:
+    """``test_HR@10`` → ``HR@10`` (test is the default), ``valid_NDCG@10`` → ``valid NDCG@10``."""
+    return column.removeprefix("test_").replace("_", " ")
+
+
 def _summary(frame: pd.DataFrame, columns: Sequence[str], study: bool = False) -> list[str]:
-    header = ["variant", "seeds", *columns, "best epoch", "s / run"]
+    header = ["variant", "seeds", *map(_heading, columns), "best epoch", "s / run"]
     if study:
         header[2 + len(columns) : 2 + len(columns)] = ["study's HR@10 / NDCG@10"]
     body = []
@@ -96,7 +101,7 @@ def _sampling_eval(frame: pd.DataFrame) -> list[str]:
     tau_body = []
     for metric in ("HR@10", "NDCG@10"):
         for a, b, tau, per_seed in agreement(frame, metric):
-            tau_body.append([metric, f"{PROTOCOLS[a]} vs {PROTOCOLS[b]}", f"{tau:.3f}", mean_sd(per_seed, 3)])
+            tau_body.append([metric, f"{PROTOCOLS[a]} vs {PROTOCOLS[b]}", mean_sd([tau], 3), mean_sd(per_seed, 3)])
     return lines + _table(["metric", "protocols", "τ of mean metrics", "τ per seed"], tau_body)
 
 
