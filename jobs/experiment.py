@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from jobs.common import guarded
+from jobs.common import guarded, run_main
 from shared.datasets import resolve
 from shared.device import resolve_device
 from shared.errors import ConfigError
@@ -82,9 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.experiment", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
+    return run_main("python -m jobs.experiment", __doc__, add_arguments, execute, argv)
 
 
 def execute(args: argparse.Namespace) -> int:

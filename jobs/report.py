@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from jobs.common import guarded
+from jobs.common import guarded, run_main
 from shared.artifacts import dataset_key
 from shared.atomic import atomic_write_text
 from shared.errors import ConfigError
@@ -45,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.report", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
+    return run_main("python -m jobs.report", __doc__, add_arguments, execute, argv)
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 if TYPE_CHECKING:
     from shared.experiments.grids import Variant
@@ -70,6 +71,7 @@ def curve_plot(histories: list[tuple["Variant", int, list[dict[str, Any]]]], pat
         row[1].set_title(f"{model}: validation NDCG@10 per epoch", fontsize=9)
         for ax in row:
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
         row[1].legend(fontsize=6, loc="best")
     fig.suptitle(title, fontsize=10)

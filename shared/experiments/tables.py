@@ -8,20 +8,14 @@ import pandas as pd
 
 from shared.experiments.stats import kendall_tau, mean_sd
 
+_METRICS = {
+    "valid": ("HR@10", "NDCG@10"),
+    "test": ("HR@5", "HR@10", "NDCG@10", "MRR", "HR@20", "NDCG@20", "Coverage@10"),
+    "uniform": ("HR@10", "NDCG@10"),
+    "popularity": ("HR@10", "NDCG@10"),
+}
 METRIC_COLUMNS: dict[str, tuple[str, str]] = {
-    "valid_HR@10": ("valid", "HR@10"),
-    "valid_NDCG@10": ("valid", "NDCG@10"),
-    "test_HR@5": ("test", "HR@5"),
-    "test_HR@10": ("test", "HR@10"),
-    "test_NDCG@10": ("test", "NDCG@10"),
-    "test_MRR": ("test", "MRR"),
-    "test_HR@20": ("test", "HR@20"),
-    "test_NDCG@20": ("test", "NDCG@20"),
-    "test_Coverage@10": ("test", "Coverage@10"),
-    "uniform_HR@10": ("uniform", "HR@10"),
-    "uniform_NDCG@10": ("uniform", "NDCG@10"),
-    "popularity_HR@10": ("popularity", "HR@10"),
-    "popularity_NDCG@10": ("popularity", "NDCG@10"),
+    f"{source}_{metric}": (source, metric) for source, metrics in _METRICS.items() for metric in metrics
 }
 """CSV column → (protocol, metric): full ranking on valid / test, sampled with 99 negatives."""
 
