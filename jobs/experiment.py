@@ -16,6 +16,7 @@ from shared.datasets import resolve
 from shared.device import resolve_device
 from shared.errors import ConfigError
 from shared.experiments import EXPERIMENTS, ExperimentOptions, experiment_names, missing_dataset, run_experiment
+from shared.models import parse_model_names
 from shared.settings import Settings
 from shared.store import ObjectStore, ensure_store, open_store
 
@@ -26,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help=f"one of {', '.join(EXPERIMENTS)}, or all")
     parser.add_argument("--dataset", nargs="+", default=["amazon"], help="one or more datasets (default: amazon)")
     parser.add_argument("--seeds", nargs="*", type=int, default=[0], help="seeds to run (default: 0)")
+    parser.add_argument("--models", help="comma-separated subset of fm,ncf,pop,random (default: all)")
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"), help="where reports go")
     parser.add_argument("--data-dir", type=Path, help="raw dataset cache (default: RECSYS_DATA_DIR)")
     parser.add_argument("--max-epochs", type=int, help="cap FM and NCF epochs (default: the preset's)")
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         report_only=args.report_only,
         eval_chunk_size=args.eval_chunk_size,
         sampled_negatives=args.sampled_negatives,
+        models=tuple(parse_model_names(args.models)) if args.models else None,
     )
     store: ObjectStore | None = None
     if settings.store_url != DEFAULT_STORE_URL:

@@ -59,6 +59,8 @@ class ExperimentOptions:
     report_only: bool = False
     eval_chunk_size: int = DEFAULT_CHUNK
     sampled_negatives: int = SAMPLED_NEGATIVES
+    models: tuple[str, ...] | None = None
+    """Only the variants of these models (None: all)."""
 
 
 @dataclass
@@ -260,7 +262,9 @@ def run_experiment(
     torch.set_num_threads(1)
     started = time.perf_counter()
     space = Workspace(dataset, options)
-    grid = variants(experiment, options.full_grid)
+    grid = [v for v in variants(experiment, options.full_grid) if options.models is None or v.model in options.models]
+    if not grid:
+        raise ConfigError(f"{experiment} has no configurations for models {', '.join(options.models or ())}")
     rows: list[dict[str, Any]] = []
     histories: list[tuple[Variant, int, list[dict[str, Any]]]] = []
     computed = reused = missing = 0
@@ -310,6 +314,7 @@ def run_experiment(
             "runs_missing": missing,
             "max_epochs_cap": options.max_epochs,
             "full_grid": options.full_grid,
+            "models": list(options.models) if options.models else None,
             "invocation_seconds": round(time.perf_counter() - started, 1),
         }
         (staging / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")

@@ -125,6 +125,7 @@ def test_report_rewrites_only_the_marked_block_from_the_csvs(tiny_csv, tmp_path,
         (["reproduce", "--dataset", "nope"], "unknown dataset 'nope'"),
         (["reproduce", "--seeds"], "no seeds given"),
         (["reproduce", "--max-epochs", "0"], "--max-epochs"),
+        (["reproduce", "--models", "fm,nope"], "unknown model(s) nope"),
     ],
 )
 def test_bad_input_is_one_error_line_and_writes_nothing(argv, message, tmp_path, capsys):
@@ -154,3 +155,11 @@ def test_movielens_is_skipped_with_a_note_when_absent(tmp_path, capsys):
 @pytest.mark.skipif(not (SHARED_DATASETS / "ml-100k" / "u.data").exists(), reason="no dev copy of ml-100k")
 def test_movielens_dev_copy_is_found():
     assert missing_dataset("ml-100k", SHARED_DATASETS) is None
+
+
+def test_models_option_keeps_only_their_configurations(tiny_csv, tmp_path):
+    reports = tmp_path / "reports"
+    assert experiment([*_args(tiny_csv, reports, "negatives"), "--models", "fm"]) == 0
+    frame = pd.read_csv(_folder(reports) / "negatives" / "runs.csv")
+    assert set(frame["model"]) == {"fm"}
+    assert len(frame) == len([v for v in variants("negatives") if v.model == "fm"])
