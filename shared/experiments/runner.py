@@ -227,6 +227,7 @@ def row(experiment: str, variant: Variant, seed: int, record: dict[str, Any]) ->
             out[column] = record["test"][metric]
         else:
             out[column] = record["sampled"][source][metric]
+    out["max_epochs"] = record["config"].get("max_epochs")
     out["best_epoch"] = record["best_epoch"]
     out["train_seconds"] = record["train_seconds"]
     out["eval_seconds"] = record["eval_seconds"]

@@ -138,10 +138,12 @@ def readme_block(reports_dir: Path, dataset: str, link_root: str) -> str:
         frame = pd.read_csv(root / name / "runs.csv")
         seeds = ", ".join(str(s) for s in sorted(frame["seed"].unique()))
         link = f"{link_root}/{dataset}/{name}"
+        epochs = frame["max_epochs"].dropna() if "max_epochs" in frame else pd.Series(dtype=float)
+        cap = f", FM/NCF at most {int(epochs.max())} epochs" if len(epochs) else ""
         parts += [
             f"### `{name}`",
             "",
-            f"{frame['variant'].nunique()} configurations × seeds {seeds}: {len(frame)} runs, "
+            f"{frame['variant'].nunique()} configurations × seeds {seeds}: {len(frame)} runs{cap}, "
             f"wall time {frame['wall_seconds'].sum() / 60:.1f} min summed over runs "
             f"([runs.csv]({link}/runs.csv)). Mean ± sd over seeds.",
             "",
