@@ -150,7 +150,8 @@ def readme_block(reports_dir: Path, dataset: str, link_root: str) -> str:
             render_table(name, frame, dataset).rstrip("\n"),
             "",
         ]
-        parts += [f"![{name} {p.stem}]({link}/{p.name})" for p in sorted((root / name).glob("*.png"))]
+        plots = [f for f in ("metrics.png", "curves.png") if (root / name / f).exists()]
+        parts += [f"![{name}: {f.removesuffix('.png')}]({link}/{f})" for f in plots]
         parts.append("")
     parts.append(END)
     return "\n".join(parts)
