@@ -139,7 +139,8 @@ def readme_block(reports_dir: Path, dataset: str, link_root: str) -> str:
         seeds = ", ".join(str(s) for s in sorted(frame["seed"].unique()))
         link = f"{link_root}/{dataset}/{name}"
         epochs = frame["max_epochs"].dropna() if "max_epochs" in frame else pd.Series(dtype=float)
-        cap = f", FM/NCF at most {int(epochs.max())} epochs" if len(epochs) else ""
+        caps = ", ".join(str(int(e)) for e in sorted(epochs.unique()))
+        cap = f", FM/NCF max_epochs {caps}" if caps else ""
         parts += [
             f"### `{name}`",
             "",
