@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from shared.experiments.tables import STUDY_REPORTED
+
 if TYPE_CHECKING:
     from shared.experiments.grids import Variant
 
@@ -20,7 +22,14 @@ DEFAULT_BARS = ["test_HR@10", "test_NDCG@10"]
 TITLES = {"test": "full ranking", "uniform": "sampled (uniform)", "popularity": "sampled (popularity)"}
 
 
-def bar_plot(frame: pd.DataFrame, columns: list[str], path: Path, title: str) -> None:
+def bar_plot(
+    frame: pd.DataFrame,
+    columns: list[str],
+    path: Path,
+    title: str,
+    reference: dict[str, dict[str, float]] | None = None,
+) -> None:
+    """Mean per variant with sd error bars; ``reference`` (variant → column → value) as red marks."""
     labels = list(dict.fromkeys(frame["variant"]))
     stats = frame.groupby("variant", sort=False)[columns].agg(["mean", "std"]).reindex(labels)
     ncols = min(3, len(columns))
@@ -32,6 +41,11 @@ def bar_plot(frame: pd.DataFrame, columns: list[str], path: Path, title: str) ->
         means = stats[(column, "mean")].to_numpy()
         sds = stats[(column, "std")].fillna(0).to_numpy()
         ax.bar(range(len(labels)), means, yerr=sds, capsize=3, color="tab:blue", alpha=0.8)
+        known = reference or {}
+        marks = [(i, known[label][column]) for i, label in enumerate(labels) if column in known.get(label, {})]
+        if marks:
+            ax.scatter(*zip(*marks, strict=True), color="tab:red", marker="_", s=300, zorder=3, label="study reported")
+            ax.legend(fontsize=7)
         ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
         protocol, metric = column.split("_", 1)
         ax.set_title(f"{metric}, {TITLES.get(protocol, protocol)}", fontsize=9)
@@ -89,7 +103,13 @@ def write_plots(
 ) -> list[Path]:
     dataset = str(frame["dataset"].iloc[0])
     written = [folder / "metrics.png"]
-    bar_plot(frame, BAR_METRICS.get(experiment, DEFAULT_BARS), written[0], f"{experiment} on {dataset}")
+    reference: dict[str, dict[str, float]] = {}
+    if experiment == "reproduce" and dataset == "amazon":
+        for label, model, preset in frame[["variant", "model", "preset"]].drop_duplicates().itertuples(index=False):
+            if preset == "study" and model in STUDY_REPORTED:
+                hr, ndcg = STUDY_REPORTED[model]
+                reference[label] = {"test_HR@10": hr, "test_NDCG@10": ndcg}
+    bar_plot(frame, BAR_METRICS.get(experiment, DEFAULT_BARS), written[0], f"{experiment} on {dataset}", reference)
     if curve_plot(histories, folder / "curves.png", f"{experiment} on {dataset}: training curves"):
         written.append(folder / "curves.png")
     return written
