@@ -1,5 +1,6 @@
 """What every entrypoint does at the edge: turn a user-facing error into one line and an exit code."""
 
+import argparse
 import logging
 import os
 import sys
@@ -43,3 +44,16 @@ def exit_process(entry: Callable[[], int]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def run_main(
+    prog: str,
+    doc: str | None,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    execute: Callable[[argparse.Namespace], int],
+    argv: list[str] | None,
+) -> int:
+    """``python -m jobs.X``: the same arguments and handler as the ``recsys X`` subcommand."""
+    parser = argparse.ArgumentParser(prog=prog, description=(doc or "").splitlines()[0] if doc else None)
+    add_arguments(parser)
+    return execute(parser.parse_args(argv))
