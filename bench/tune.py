@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from shared.datasets import load_raw, resolve
 from shared.models import FMConfig, ModelConfig, NCFConfig
 from shared.preparation import PrepConfig, prepare
@@ -46,6 +48,7 @@ def main() -> int:
     parser.add_argument("--fixed", type=json.loads, default={}, help="JSON {model: {field: value}}")
     args = parser.parse_args()
     grids = args.grid or GRIDS
+    torch.set_num_threads(1)  # small batches: one thread is fastest, and runs in parallel do not fight
     logging.basicConfig(level=logging.WARNING)
     spec = resolve(args.dataset)
     data = prepare(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
 from pydantic import ValidationError
 
 from jobs.common import guarded
@@ -25,7 +26,7 @@ from shared.models import MODEL_NAMES, parse_model_names
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.presets import PRESETS, preset_configs, preset_protocol
 from shared.settings import Settings
-from shared.store import StoreError, open_store
+from shared.store import ObjectStore, StoreError, ensure_store, open_store
 from shared.training import ModelResult, train_and_evaluate
 
 log = logging.getLogger("recsys.train")
@@ -97,6 +98,8 @@ def _table(results: dict[str, ModelResult]) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     seed = settings.seed if args.seed is None else args.seed
     device = resolve_device(settings.device)
+    if settings.torch_threads:
+        torch.set_num_threads(settings.torch_threads)
     models = parse_model_names(args.models)
     if args.eval_chunk_size <= 0:
         raise ConfigError("--eval-chunk-size must be positive")
@@ -132,6 +135,10 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         args.preset, refit=not args.no_refit, eval_chunk_size=args.eval_chunk_size
     )
 
+    # Check the store before hours of training, not after.
+    store = None if args.no_publish else open_store(settings)
+    if store is not None:
+        ensure_store(store)
     log.info("loading %s", args.dataset)
     data = prepare(load_raw(spec, args.data_dir or settings.data_dir), prep_config)
     _log_statistics(data)
@@ -150,15 +157,14 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         atomic_write_text(args.output_json, json.dumps(report, indent=2) + "\n")
     print(_table(results))
     print(f"\nresults written to {target}")
-    if not args.no_publish:
-        report["published"] = _publish(settings, data, results, seed, {"run_id": run_id, "preset": args.preset})
+    if store is not None:
+        report["published"] = _publish(store, data, results, seed, {"run_id": run_id, "preset": args.preset})
     return report
 
 
 def _publish(
-    settings: Settings, data: PreparedData, results: dict[str, ModelResult], seed: int, extra: dict[str, Any]
+    store: ObjectStore, data: PreparedData, results: dict[str, ModelResult], seed: int, extra: dict[str, Any]
 ) -> list[str]:
-    store = open_store(settings)
     models = {
         name: (r.model, {k: v for k, v in r.summary().items() if k != "config"}) for name, r in results.items()
     }

@@ -22,6 +22,7 @@ def preset_configs(preset: PresetName, seed: int) -> dict[str, ModelConfig]:
             negatives=5,
             negative_sampling="static",
             loss="bce",
+            l2=0.0,
         )
         configs["fm"] = FMConfig(embedding_dim=64, learning_rate=1e-3, **common)
         configs["ncf"] = NCFConfig(

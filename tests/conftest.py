@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 import torch
 
+from shared.artifacts import ModelRef
 from shared.datasets import load_raw, resolve
 from shared.models import FM, FMConfig
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.settings import Settings
-from shared.store import ObjectStore, ensure_store, open_store
+from shared.store import LocalStore, ObjectStore, ensure_store, open_store
 from tests.support import seaweed
+from tests.synthetic import publish_all, synthetic_data
 
 # Tiny models train faster on one thread, and parallel test processes then do not oversubscribe.
 torch.set_num_threads(1)
@@ -121,3 +123,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     opened = open_store(s3_settings(server.endpoint))
     ensure_store(opened)
     return opened
+
+
+@pytest.fixture(scope="session")
+def data() -> PreparedData:
+    """A small power-law catalogue for the batch tests (tests/synthetic.py)."""
+    return synthetic_data()
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory, data: PreparedData) -> tuple[Path, dict[str, ModelRef]]:
+    """A local store with FM, NCF and popularity trained on ``data`` and published."""
+    root = tmp_path_factory.mktemp("batch-store")
+    return root, publish_all(root, data)
+
+
+@pytest.fixture
+def batch_store(published: tuple[Path, dict[str, ModelRef]]) -> LocalStore:
+    return LocalStore(published[0])

@@ -40,7 +40,7 @@ class TrainingConfig(ModelConfig):
     )
     negatives: int = Field(5, ge=1, description="Sampled negatives per train positive.")
     negative_sampling: Literal["static", "resample"] = Field(
-        "static", description="Draw negatives once, or anew every epoch."
+        "resample", description="Draw negatives anew every epoch, or once (static, the study's way)."
     )
     negative_weighting: Literal["uniform", "popularity"] = "uniform"
     loss: Literal["bce", "bpr"] = Field("bce", description="Pointwise BCE, or pairwise BPR.")

@@ -5,7 +5,7 @@ embedding (not a linear layer over raw id numbers). For ranking, ⟨[v_u; 1], [v
 per-user constant is the exact score, so a maximum-inner-product index gives exact top-k.
 """
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 from pydantic import Field
@@ -16,6 +16,11 @@ from shared.models.neural import NeuralRecommender, PairModule
 
 
 class FMConfig(TrainingConfig):
+    """FM's defaults: pairwise BPR with small steps and an L2 term did best on amazon validation."""
+
+    loss: Literal["bce", "bpr"] = "bpr"
+    learning_rate: float = Field(3e-4, gt=0)
+    l2: float = Field(1e-3, ge=0, description="L2 penalty on the embeddings and biases used in a batch.")
     embedding_dim: int = Field(64, ge=1, description="Size of each user and item embedding.")
     init_std: float = Field(
         0.01, gt=0, description="Std of the normal initialisation of embeddings."

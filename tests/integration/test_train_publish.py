@@ -41,7 +41,7 @@ def test_train_publishes_to_s3_creating_the_bucket(
     assert "amazon-2014/random@" in capsys.readouterr().out
 
 
-def test_train_says_when_it_may_not_create_the_bucket(
+def test_train_says_before_training_when_it_may_not_create_the_bucket(
     s3_env: seaweed.SeaweedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -51,9 +51,11 @@ def test_train_says_when_it_may_not_create_the_bucket(
     monkeypatch.setenv("RECSYS_S3_ENDPOINT_URL", s3_env.endpoint)
     assert cli.main([*TRAIN, "--models", "random", "--output-dir", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "the run folder is complete, but publishing" in err and "may not create it" in err
+    assert "may not create it" in err
     assert [line for line in err.splitlines() if line.startswith("error: ")] == [err.splitlines()[-1]]
-    assert len(list((tmp_path / "out" / "amazon-2014").iterdir())) == 1
+    # The store is checked before training: no time is spent and no run folder is written.
+    assert "training" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_no_publish_leaves_the_store_alone(
