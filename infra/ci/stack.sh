@@ -102,6 +102,8 @@ on_exit() {
     exit "$rc"
 }
 trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 trap 'echo "stack.sh: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +149,7 @@ start_dockerd() {
     mkdir -p "$run_dir/exec" "$data_root"
     dockerd --host "unix://$socket" --data-root "$data_root" --exec-root "$run_dir/exec" \
         --pidfile "$pidfile" --iptables=false --ip-masq=false --bridge=none --storage-driver "$driver" \
-        >"$run_dir/dockerd.log" 2>&1 &
+        >"$run_dir/dockerd.log" 2>&1 {lock_fd}>&- &
     local pid=$!
     dockerd_started=1
     for _ in $(seq 1 60); do
@@ -204,7 +206,7 @@ if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', $whe
     # Taken: any free port (the builds' dependency layers then miss the cache once).
     wheel_port="$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")"
 fi
-python3 -m http.server --bind 127.0.0.1 --directory "$wheelhouse" "$wheel_port" >"$work/wheels.log" 2>&1 &
+python3 -m http.server --bind 127.0.0.1 --directory "$wheelhouse" "$wheel_port" >"$work/wheels.log" 2>&1 {lock_fd}>&- &
 wheel_server_pid=$!
 for _ in $(seq 1 50); do
     python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$wheel_port/', timeout=1)" 2>/dev/null && break
@@ -223,20 +225,25 @@ echo "base image Python $base_python; wheelhouse resolved for Python $wheel_pyth
 
 # ---------------------------------------------------------------------------------------------
 build() {
-    local tag=$1 dockerfile=$2
+    local tag=$1 dockerfile=$2 began=$SECONDS
     shift 2
-    echo "-- $tag ($dockerfile)"
     docker_cmd build --network=host -q -f "$dockerfile" -t "$tag" --build-arg "BASE_IMAGE=$base_tag" "$@" . \
         >"$work/build.log" 2>&1 || {
         tail -n 40 "$work/build.log" >&2
         die "docker build of $tag failed"
     }
+    echo "-- $tag ($dockerfile): $((SECONDS - began))s"
 }
 step "build images"
 build recsys-ci-redis:latest infra/ci/Dockerfile.redis
 build recsys-ci-seaweedfs:latest infra/ci/Dockerfile.seaweedfs --build-arg "PIP_INSTALL_OPTIONS=$pip_options"
-build recsys-trainer:ci Dockerfile.trainer --build-arg TORCH_INDEX_URL= --build-arg "PIP_INSTALL_OPTIONS=$pip_options"
-build recsys-worker:ci Dockerfile.worker --build-arg TORCH_INDEX_URL= --build-arg "PIP_INSTALL_OPTIONS=$pip_options"
+# The dependency stages are tagged too: the legacy builder keeps a stage's cache only in its
+# images, and untagged ones would go with the prune below (and the next run would reinstall).
+for image in trainer worker; do
+    build "recsys-$image:ci-deps" "Dockerfile.$image" --target deps \
+        --build-arg TORCH_INDEX_URL= --build-arg "PIP_INSTALL_OPTIONS=$pip_options"
+    build "recsys-$image:ci" "Dockerfile.$image" --build-arg TORCH_INDEX_URL= --build-arg "PIP_INSTALL_OPTIONS=$pip_options"
+done
 # Superseded layers of earlier runs; the tagged images keep the build cache.
 docker_cmd image prune -f >/dev/null
 docker_cmd images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E '^recsys' || true
@@ -304,6 +311,10 @@ if [[ -f workers/app.py ]]; then
     job_id="$(head -n 1 "$work/recommend.out" | tr -d '[:space:]')"
     [[ -n "$job_id" ]] || die "recsys recommend printed no job id"
     echo "job $job_id succeeded"
+    # Served by the worker container, not in-process: its log shows the chunk tasks succeeding.
+    served="$(compose logs --no-color worker | grep -c 'recsys.recommend_chunk.*succeeded' || true)"
+    [[ "$served" -ge 1 ]] || die "the worker container's log shows no recommend_chunk task succeeding"
+    echo "worker container ran $served recommend chunk task(s)"
     compose run --rm --no-deps worker recsys status "$job_id"
 
     step "fetch job $job_id as Parquet and check the rows"
