@@ -1,34 +1,35 @@
 """The ``recsys`` console command: one entry with a subcommand per job."""
 
 import argparse
-import sys
 
-from jobs import batch, models, train, worker
+from jobs import batch, experiment, models, report, train, worker
+from jobs.common import exit_process
+
+SUBCOMMANDS = (
+    ("train", train.add_arguments, train.execute, "clean, split, train and evaluate models on a dataset"),
+    ("models", models.add_arguments, models.execute, "list and show published model versions"),
+    ("recommend", batch.add_recommend, batch.execute, "enqueue a bulk top-k job; prints its id"),
+    ("evaluate", batch.add_evaluate, batch.execute, "enqueue a full or sampled evaluation job"),
+    ("status", batch.add_status, batch.execute, "a job's state, chunks done, failures, elapsed"),
+    ("fetch", batch.add_fetch, batch.execute, "download a job's verified files, URLs or one user"),
+    ("worker", worker.add_arguments, worker.execute, "start a Celery worker"),
+    (
+        "experiment",
+        experiment.add_arguments,
+        experiment.execute,
+        "run an experiment (reproduce, sampling-eval, split, negatives, hyper, all)",
+    ),
+    ("report", report.add_arguments, report.execute, "regenerate README.md's results block from reports/"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="recsys", description="Batch recommender platform for implicit feedback."
-    )
+    parser = argparse.ArgumentParser(prog="recsys", description="Batch recommender platform for implicit feedback.")
     commands = parser.add_subparsers(dest="command", required=True)
-    train_parser = commands.add_parser(
-        "train", help="clean, split, train and evaluate models on a dataset"
-    )
-    train.add_arguments(train_parser)
-    train_parser.set_defaults(handler=train.execute)
-    models_parser = commands.add_parser("models", help="list and show published model versions")
-    models.add_arguments(models_parser)
-    models_parser.set_defaults(handler=models.execute)
-    for name, add, handler, text in (
-        ("recommend", batch.add_recommend, batch.execute, "enqueue a bulk top-k job; prints its id"),
-        ("evaluate", batch.add_evaluate, batch.execute, "enqueue a full or sampled evaluation job"),
-        ("status", batch.add_status, batch.execute, "a job's state, chunks done, failures, elapsed"),
-        ("fetch", batch.add_fetch, batch.execute, "download a job's verified files, URLs or one user"),
-        ("worker", worker.add_arguments, worker.execute, "start a Celery worker"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        add(sub)
-        sub.set_defaults(handler=handler)
+    for name, add_arguments, execute, help_text in SUBCOMMANDS:
+        sub = commands.add_parser(name, help=help_text)
+        add_arguments(sub)
+        sub.set_defaults(handler=execute)
     return parser
 
 
@@ -37,5 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.handler(args))
 
 
+def run() -> None:
+    """The ``recsys`` console script."""
+    exit_process(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

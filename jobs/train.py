@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from pydantic import ValidationError
 
-from jobs.common import guarded
+from jobs.common import exit_process, guarded, run_main
 from shared.artifacts import dataset_key, publish_run
 from shared.atomic import atomic_folder, atomic_write_text
 from shared.datasets import CsvOptions, dataset_names, load_raw, resolve
@@ -230,11 +230,7 @@ def _report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m jobs.train", description=__doc__.splitlines()[0]
-    )
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
+    return run_main("python -m jobs.train", __doc__, add_arguments, execute, argv)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -243,4 +239,4 @@ def execute(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main)
