@@ -1,6 +1,7 @@
 """A minimal CSR matrix of (user, item) interactions, with the row gathers the code needs."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,10 +28,6 @@ class InteractionMatrix:
     def n_users(self) -> int:
         return len(self.indptr) - 1
 
-    @property
-    def nnz(self) -> int:
-        return len(self.indices)
-
     def counts(self) -> np.ndarray:
         return np.diff(self.indptr)
 
@@ -56,21 +53,15 @@ class InteractionMatrix:
         users = np.repeat(np.arange(self.n_users, dtype=np.int64), self.counts())
         return users, self.indices
 
+    @cached_property
+    def _keys(self) -> np.ndarray:
+        """user * n_items + item for every interaction: sorted, since rows and their columns are."""
+        return self.pairs()[0] * self.n_items + self.indices
+
     def contains(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Vectorised membership test of (user, item) pairs."""
-        keys = self.pairs()[0] * self.n_items + self.indices  # sorted, since rows and columns are
         query = users.astype(np.int64) * self.n_items + items
-        pos = np.searchsorted(keys, query)
-        pos = np.minimum(pos, len(keys) - 1) if len(keys) else pos
-        return keys[pos] == query if len(keys) else np.zeros(len(query), dtype=bool)
-
-    def add(self, users: np.ndarray, items: np.ndarray) -> "InteractionMatrix":
-        """A new matrix with extra (user, item) pairs; ``-1`` items are ignored."""
-        keep = items >= 0
-        old_users, old_items = self.pairs()
-        return InteractionMatrix.from_pairs(
-            np.concatenate([old_users, users[keep]]),
-            np.concatenate([old_items, items[keep]]),
-            self.n_users,
-            self.n_items,
-        )
+        if len(self._keys) == 0:
+            return np.zeros(len(query), dtype=bool)
+        pos = np.minimum(np.searchsorted(self._keys, query), len(self._keys) - 1)
+        return self._keys[pos] == query
