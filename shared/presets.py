@@ -21,6 +21,7 @@ def preset_configs(preset: PresetName, seed: int) -> dict[str, ModelConfig]:
             batch_size=64,
             negatives=5,
             negative_sampling="static",
+            negative_weighting="uniform",
             loss="bce",
             l2=0.0,
         )

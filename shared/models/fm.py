@@ -16,9 +16,11 @@ from shared.models.neural import NeuralRecommender, PairModule
 
 
 class FMConfig(TrainingConfig):
-    """FM's defaults: pairwise BPR with small steps and an L2 term did best on amazon validation."""
+    """FM's defaults: pairwise BPR with small steps, an L2 term and popularity-weighted negatives did
+    best on amazon validation (docs/tuning.md)."""
 
     loss: Literal["bce", "bpr"] = "bpr"
+    negative_weighting: Literal["uniform", "popularity"] = "popularity"
     learning_rate: float = Field(3e-4, gt=0)
     l2: float = Field(1e-3, ge=0, description="L2 penalty on the embeddings and biases used in a batch.")
     embedding_dim: int = Field(64, ge=1, description="Size of each user and item embedding.")
