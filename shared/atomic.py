@@ -10,14 +10,20 @@ from pathlib import Path
 
 @contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a hidden sibling folder to fill; it becomes ``target`` only if the block succeeds."""
+    """Yield a hidden sibling folder to fill; it becomes ``target`` (replacing an existing one
+    whole) only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     )
     try:
         yield staging
+        old = target.parent / f".{target.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.replace(target, old)
         os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

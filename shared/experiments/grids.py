@@ -55,7 +55,7 @@ def _reproduce(full_grid: bool) -> list[Variant]:
 
 def _split(full_grid: bool) -> list[Variant]:
     return [
-        Variant(f"{m} · {s}", m, "default", split=s, factors={"split": s})
+        Variant(f"{m} · {s}", m, "default", split=s)
         for s in ("time", "random")
         for m in (*NEURAL, "pop", "random")
     ]

@@ -8,14 +8,10 @@ ranking against negatives drawn once per (prepared data, seed, weighting) and sa
 """
 
 import hashlib
+import io
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +21,7 @@ import pandas as pd
 import torch
 
 from shared.artifacts import dataset_key
-from shared.atomic import atomic_write_text
+from shared.atomic import atomic_folder, atomic_write_bytes, atomic_write_text
 from shared.datasets import load_raw, resolve
 from shared.datasets.registry import DatasetSpec
 from shared.errors import ConfigError, DatasetError
@@ -33,9 +29,10 @@ from shared.evaluation import DEFAULT_CHUNK, eval_target
 from shared.experiments.grids import Variant, variants
 from shared.experiments.plots import write_plots
 from shared.experiments.tables import METRIC_COLUMNS, render_table
-from shared.models import Recommender
+from shared.models import ModelConfig, Recommender
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.preparation.split import SplitMode
+from shared.presets import preset_protocol
 from shared.ranking import metrics_from_ranks
 from shared.sampled import SAMPLED_NEGATIVES, Weighting, draw_negatives, item_weights, sampled_ranks
 from shared.seeding import derive_seed
@@ -85,6 +82,15 @@ def missing_dataset(name: str, data_dir: Path) -> str | None:
     return f"{name} skipped: neither {data_dir / member} nor {data_dir / archive} exists (set RECSYS_DATA_DIR)"
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    key: str
+    data: PreparedData
+    config: ModelConfig
+    protocol: Protocol
+    identity: dict[str, Any]
+
+
 class Workspace:
     """One dataset's prepared splits, evaluation negatives and finished runs."""
 
@@ -118,56 +124,46 @@ class Workspace:
         drawn = draw_negatives(
             target.seen, target.users, target.targets, n, item_weights(target.seen, weighting), rng
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, drawn.astype(np.int32), allow_pickle=False)
-        os.replace(tmp, path)
+        buffer = io.BytesIO()
+        np.save(buffer, drawn.astype(np.int32), allow_pickle=False)
+        atomic_write_bytes(path, buffer.getvalue())
         return drawn
 
-    def run_key(self, variant: Variant, seed: int) -> tuple[str, PreparedData, dict[str, Any]]:
+    def plan(self, variant: Variant, seed: int) -> RunPlan:
+        """What one (variant, seed) run trains on and the key its record is stored under."""
         data = self.prepared(variant.split, seed)
         config = variant.config(seed, self.options.max_epochs)
+        protocol = preset_protocol(variant.preset, variant.refit, self.options.eval_chunk_size)
         identity = {
             "version": RECORD_VERSION,
             "model": variant.model,
             "config": config.model_dump(mode="json"),
-            "protocol": {"validate": variant.preset != "study", "refit": variant.refit},
+            "protocol": {"validate": protocol.validate, "refit": protocol.refit},
             "prep_hash": data.prep_hash,
             "seed": seed,
             "sampled": {"negatives": self.options.sampled_negatives, "weightings": list(WEIGHTINGS)},
         }
         key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-        return key, data, identity
+        return RunPlan(key, data, config, protocol, identity)
 
-    def record_path(self, key: str) -> Path:
-        return self.runs_dir / f"{key[:24]}.json"
-
-    def finished(self, variant: Variant, seed: int) -> dict[str, Any] | None:
-        key, _, _ = self.run_key(variant, seed)
-        path = self.record_path(key)
+    def finished(self, plan: RunPlan) -> dict[str, Any] | None:
+        path = self.runs_dir / f"{plan.key[:24]}.json"
         if not path.exists():
             return None
         record: dict[str, Any] = json.loads(path.read_text())
-        return record if record.get("key") == key else None
+        return record if record.get("key") == plan.key else None
 
-    def run(self, variant: Variant, seed: int) -> dict[str, Any]:
+    def run(self, variant: Variant, seed: int, plan: RunPlan) -> dict[str, Any]:
         """Train, test by full and sampled ranking, and save the run's record."""
-        key, data, identity = self.run_key(variant, seed)
         start = time.perf_counter()
-        protocol = Protocol(
-            validate=identity["protocol"]["validate"],
-            refit=variant.refit,
-            eval_chunk_size=self.options.eval_chunk_size,
-        )
-        config = variant.config(seed, self.options.max_epochs)
-        result = train_and_evaluate(variant.model, config, data, protocol, seed, self.options.device)
+        data = plan.data
+        result = train_and_evaluate(variant.model, plan.config, data, plan.protocol, seed, self.options.device)
         sampled_start = time.perf_counter()
         negatives = {w: self.negatives(data, seed, w) for w in WEIGHTINGS}
         sampled = sampled_metrics(result.model, data, negatives, self.options.eval_chunk_size)
         record = {
-            "key": key,
-            **identity,
+            "key": plan.key,
+            **plan.identity,
             "dataset": self.dataset,
             "split": variant.split,
             "preset": variant.preset,
@@ -184,7 +180,7 @@ class Workspace:
             "eval_seconds": round(result.eval_seconds + time.perf_counter() - sampled_start, 3),
             "wall_seconds": round(time.perf_counter() - start, 3),
         }
-        atomic_write_text(self.record_path(key), json.dumps(record, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(self.runs_dir / f"{plan.key[:24]}.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
         return record
 
 
@@ -217,7 +213,7 @@ def row(experiment: str, variant: Variant, seed: int, record: dict[str, Any]) ->
         "preset": variant.preset,
         "split": variant.split,
         "seed": seed,
-        **{k: v for k, v in variant.factors.items() if k != "split"},
+        **variant.factors,
     }
     valid = record["valid"] or {}
     for column, (source, metric) in METRIC_COLUMNS.items():
@@ -234,24 +230,6 @@ def row(experiment: str, variant: Variant, seed: int, record: dict[str, Any]) ->
     out["wall_seconds"] = record["wall_seconds"]
     out["run"] = record["key"][:24]
     return out
-
-
-@contextmanager
-def replaced_folder(target: Path) -> Iterator[Path]:
-    """A hidden staging folder that replaces ``target`` (whole) only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    try:
-        yield staging
-        old = target.parent / f".{target.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def run_experiment(
@@ -272,7 +250,8 @@ def run_experiment(
     total = len(grid) * len(options.seeds)
     for seed in options.seeds:
         for variant in grid:
-            record = space.finished(variant, seed)
+            plan = space.plan(variant, seed)
+            record = space.finished(plan)
             if record is not None:
                 reused += 1
                 state = "reused"
@@ -281,7 +260,7 @@ def run_experiment(
                 log.warning("%s %s seed %d: not run yet", experiment, variant.label, seed)
                 continue
             else:
-                record = space.run(variant, seed)
+                record = space.run(variant, seed, plan)
                 computed += 1
                 state = f"computed in {record['wall_seconds']:.1f}s"
             log.warning(
@@ -301,7 +280,7 @@ def run_experiment(
         raise DatasetError(f"{experiment} on {dataset}: no finished runs to report (run it without --report-only)")
     frame = pd.DataFrame(rows)
     folder = space.root / experiment
-    with replaced_folder(folder) as staging:
+    with atomic_folder(folder) as staging:
         frame.to_csv(staging / "runs.csv", index=False)
         (staging / "table.md").write_text(render_table(experiment, frame, dataset))
         write_plots(experiment, frame, histories, staging)
