@@ -131,7 +131,8 @@ class NeuralRecommender(Recommender):
         return out
 
     def parameters(self) -> dict[str, np.ndarray]:
-        return {k: v.detach().cpu().numpy() for k, v in self.module.state_dict().items()}
+        # A copy: on CPU, .numpy() shares memory with the live weights, which the optimiser keeps updating.
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
 
     def load_parameters(self, params: dict[str, np.ndarray]) -> None:
         self.module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in params.items()})

@@ -94,3 +94,16 @@ def test_training_is_reproducible_by_seed(blocks):
 
     assert np.array_equal(scores(5), scores(5))
     assert not np.array_equal(scores(5), scores(6))
+
+
+@pytest.mark.parametrize("name", ["fm", "ncf"])
+def test_parameter_snapshot_does_not_follow_later_training(name, blocks):
+    # Early stopping keeps the best epoch's snapshot and restores it after later epochs.
+    model = build_model(name, CONFIGS[name], blocks.n_users, blocks.n_items, seed=0)
+    train = blocks.train_matrix(with_valid=False)
+    model.train_epoch(train)
+    snapshot = model.parameters()
+    frozen = {k: v.copy() for k, v in snapshot.items()}
+    model.train_epoch(train)
+    assert all(np.array_equal(snapshot[k], frozen[k]) for k in frozen)
+    assert not all(np.array_equal(model.parameters()[k], frozen[k]) for k in frozen)
