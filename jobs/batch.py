@@ -11,11 +11,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from shared.atomic import atomic_write_bytes
 from shared.batch.chunks import ModelCache, read_parquet
-from shared.batch.records import JobKeys, JobSpec, JobStatus, job_status, load_spec, sha256
+from shared.batch.records import JobKeys, JobSpec, JobStatus, Protocol, job_status
 from shared.batch.submit import run_in_process, submit_evaluate, submit_recommend
+from shared.checksums import sha256_bytes
 from shared.errors import ConfigError, RecsysError
 from shared.settings import Settings
 from shared.store import ObjectStore, open_store
@@ -31,7 +33,7 @@ def add_recommend(parser: argparse.ArgumentParser) -> None:
 
 def add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="DATASET/MODEL[@VERSION], e.g. amazon/ncf@latest")
-    parser.add_argument("--protocol", choices=("full", "sampled-uniform-99", "sampled-pop-99"), default="full")
+    parser.add_argument("--protocol", choices=get_args(Protocol), default="full")
     _common(parser)
 
 
@@ -116,7 +118,7 @@ def _finished_manifest(store: ObjectStore, job_id: str) -> dict[str, Any]:
 
 def _verified(store: ObjectStore, entry: dict[str, Any]) -> bytes:
     data = store.get_bytes(entry["key"])
-    if sha256(data) != entry["sha256"]:
+    if sha256_bytes(data) != entry["sha256"]:
         raise RecsysError(f"{entry['key']} does not match its sha256 in the manifest; refusing it")
     return data
 
@@ -161,15 +163,13 @@ def fetch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     out = args.out or Path(args.job_id)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "manifest.json").write_bytes(store.get_bytes(JobKeys(args.job_id).manifest))
+    atomic_write_bytes(out / "manifest.json", store.get_bytes(JobKeys(args.job_id).manifest))
     for entry in entries:
         name = entry["key"].rsplit("/", 1)[-1]
         data = _verified(store, entry)
         if name.endswith(".parquet") and args.format != "parquet":
             name, data = name[: -len(".parquet")] + f".{args.format}", _convert(data, args.format)
-        tmp = out / f".{name}.partial"
-        tmp.write_bytes(data)
-        tmp.replace(out / name)
+        atomic_write_bytes(out / name, data)
     print(f"{len(entries)} file(s) verified and written to {out}", file=sys.stderr)
     return 0
 
@@ -191,4 +191,4 @@ def execute(args: argparse.Namespace) -> int:
         return 2
 
 
-__all__ = ["add_evaluate", "add_fetch", "add_recommend", "add_status", "execute", "load_spec"]
+__all__ = ["add_evaluate", "add_fetch", "add_recommend", "add_status", "execute"]

@@ -15,8 +15,10 @@ from jobs.common import exit_process, guarded, run_main
 from shared.datasets import resolve
 from shared.device import resolve_device
 from shared.errors import ConfigError
+from shared.evaluation import DEFAULT_CHUNK
 from shared.experiments import EXPERIMENTS, ExperimentOptions, experiment_names, missing_dataset, run_experiment
 from shared.models import parse_model_names
+from shared.sampled import SAMPLED_NEGATIVES
 from shared.settings import Settings
 from shared.store import ObjectStore, ensure_store, open_store
 
@@ -37,9 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="train nothing: report the runs already finished"
     )
-    parser.add_argument("--eval-chunk-size", type=int, default=512, help="users scored at once")
+    parser.add_argument("--eval-chunk-size", type=int, default=DEFAULT_CHUNK, help="users scored at once")
     parser.add_argument(
-        "--sampled-negatives", type=int, default=99, help="negatives per test item in sampled ranking (default: 99)"
+        "--sampled-negatives",
+        type=int,
+        default=SAMPLED_NEGATIVES,
+        help=f"negatives per test item in sampled ranking (default: {SAMPLED_NEGATIVES})",
     )
 
 

@@ -21,7 +21,7 @@ from shared.atomic import atomic_folder, atomic_write_text
 from shared.datasets import CsvOptions, dataset_names, load_raw, resolve
 from shared.device import resolve_device
 from shared.errors import ConfigError
-from shared.evaluation import eval_target, expected_random_hr
+from shared.evaluation import DEFAULT_CHUNK, eval_target, expected_random_hr
 from shared.models import MODEL_NAMES, parse_model_names
 from shared.preparation import PreparedData, PrepConfig, prepare
 from shared.presets import PRESETS, preset_configs, preset_protocol
@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negative-sampling", choices=("static", "resample"))
     parser.add_argument("--negative-weighting", choices=("uniform", "popularity"))
     parser.add_argument("--loss", choices=("bce", "bpr"))
-    parser.add_argument("--eval-chunk-size", type=int, default=512, help="users scored at once")
+    parser.add_argument("--eval-chunk-size", type=int, default=DEFAULT_CHUNK, help="users scored at once")
     parser.add_argument("--seed", type=int, help="global seed (default: RECSYS_SEED)")
     parser.add_argument(
         "--data-dir", type=Path, help="raw dataset cache (default: RECSYS_DATA_DIR)"

@@ -118,8 +118,6 @@ def expected_random_hr(target: EvalTarget, k: int = 10) -> float:
     return float(np.mean(np.minimum(k, candidates) / candidates))
 
 
-PROTOCOLS = ("full", "sampled-uniform-99", "sampled-pop-99")
-
 
 def sampled_negatives(target: EvalTarget, weighting: str, n: int, seed: int) -> np.ndarray:
     """[len(users), n] distinct negatives per user, outside the user's seen items and target.

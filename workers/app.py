@@ -43,13 +43,7 @@ def create_app(settings: Settings) -> Celery:
         task_publish_retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
         worker_hijack_root_logger=False,
     )
-    app.conf.recsys_settings = settings
     return app
-
-
-def settings_of(app: Celery) -> Settings:
-    settings: Settings = app.conf.recsys_settings
-    return settings
 
 
 SETTINGS = Settings()

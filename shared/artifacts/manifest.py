@@ -6,12 +6,11 @@ for readers. Readers download only the files the manifest lists, verify each, an
 that holds anything else, so a planted file (a pickle, say) is never loaded.
 """
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from shared.checksums import sha256_file
+from shared.checksums import sha256_bytes, sha256_file
 from shared.store import IntegrityError, NotFound, ObjectStore
 
 MANIFEST = "manifest.json"
@@ -52,7 +51,7 @@ def publish_folder(store: ObjectStore, prefix: str, folder: Path, meta: dict[str
     body = to_json_bytes(manifest)
     store.put_bytes(prefix + MANIFEST, body)
     # Deterministic content, so two writers committing identical data agree byte for byte.
-    store.put_bytes(prefix + SUCCESS, to_json_bytes({"manifest_sha256": hashlib.sha256(body).hexdigest()}))
+    store.put_bytes(prefix + SUCCESS, to_json_bytes({"manifest_sha256": sha256_bytes(body)}))
     return manifest
 
 
@@ -69,7 +68,7 @@ def read_committed_manifest(store: ObjectStore, prefix: str) -> dict[str, Any]:
     except ValueError as exc:
         raise IntegrityError(f"{prefix}{SUCCESS}: not valid JSON; refusing the artifact") from exc
     body = store.get_bytes(prefix + MANIFEST)
-    if not isinstance(marker, dict) or hashlib.sha256(body).hexdigest() != marker.get("manifest_sha256"):
+    if not isinstance(marker, dict) or sha256_bytes(body) != marker.get("manifest_sha256"):
         raise IntegrityError(f"{prefix}{MANIFEST}: sha256 does not match {SUCCESS}; refusing the artifact")
     manifest: dict[str, Any] = json.loads(body)
     return manifest

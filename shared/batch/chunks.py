@@ -9,7 +9,8 @@ import io
 import json
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shared.artifacts import ModelRef, PublishedModel, load_published_model
-from shared.batch.records import JobKeys, JobSpec, done_chunks, dumps, load_spec, sha256
+from shared.artifacts.manifest import to_json_bytes
+from shared.batch.records import JobKeys, JobSpec, done_chunks, load_spec
 from shared.batch.scoring import Scorer
+from shared.checksums import sha256_bytes
 from shared.device import resolve_device
 from shared.errors import RecsysError
 from shared.evaluation import EvalTarget, eval_target, score_target_chunk
@@ -48,17 +51,24 @@ class LoadedModel:
     """A model version loaded once per process, with what scoring it needs."""
 
     published: PublishedModel
-    scorer: Scorer
-    raw_users: np.ndarray  # raw ids as str, sorted (the index order)
-    _targets: dict[str, EvalTarget]
+    _targets: dict[str, EvalTarget] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, published: PublishedModel) -> "LoadedModel":
-        data = published.data
+    @cached_property
+    def scorer(self) -> Scorer:
+        """Built on first use: evaluation jobs and job submission never need the index."""
+        data = self.published.data
         history = InteractionMatrix.from_pairs(data.users, data.items, data.n_users, data.n_items)
         popularity = np.bincount(data.train_matrix(with_valid=True).indices, minlength=data.n_items)
-        scorer = Scorer(published.model, history, popularity)
-        return cls(published, scorer, data.user_ids.astype(str), {})
+        return Scorer(self.published.model, history, popularity)
+
+    @cached_property
+    def raw_users(self) -> np.ndarray:
+        """Raw user ids as str, sorted (the index order)."""
+        return self.published.data.user_ids.astype(str)
+
+    @cached_property
+    def raw_items(self) -> np.ndarray:
+        return self.published.data.item_ids.astype(str)
 
     def eval_target(self, store: ObjectStore, spec: JobSpec) -> EvalTarget:
         key = spec.negatives_key or ""
@@ -82,14 +92,12 @@ class ModelCache:
         self.device_setting = device  # resolved on first load, inside the worker process (never before fork)
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._users: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.loads = 0
 
     def model(self, store: ObjectStore, ref: str) -> LoadedModel:
         key = (store.url, ref)
         if key not in self._models:
             device = resolve_device(self.device_setting)
-            self._models[key] = LoadedModel.build(load_published_model(store, ModelRef.parse(ref), device))
-            self.loads += 1
+            self._models[key] = LoadedModel(load_published_model(store, ModelRef.parse(ref), device))
             while len(self._models) > self.capacity:
                 self._models.popitem(last=False)
         self._models.move_to_end(key)
@@ -107,15 +115,15 @@ class ModelCache:
         return self._users[spec.job_id]
 
 
-def verified_part(store: ObjectStore, spec: JobSpec, chunk: int) -> dict[str, Any] | None:
-    """The part manifest if it exists and the part matches its sha256, else None."""
+def verified_part(store: ObjectStore, spec: JobSpec, chunk: int) -> tuple[dict[str, Any], bytes] | None:
+    """The part manifest and the part's bytes if both exist and the part matches its sha256, else None."""
     keys = JobKeys(spec.job_id)
     try:
         manifest: dict[str, Any] = json.loads(store.get_bytes(keys.part_manifest(chunk)))
         data = store.get_bytes(keys.part(chunk))
     except NotFound:
         return None
-    return manifest if sha256(data) == manifest["sha256"] and len(data) == manifest["size"] else None
+    return (manifest, data) if sha256_bytes(data) == manifest["sha256"] and len(data) == manifest["size"] else None
 
 
 def _recommend_table(store: ObjectStore, spec: JobSpec, chunk: int, cache: ModelCache) -> pa.Table:
@@ -132,7 +140,7 @@ def _recommend_table(store: ObjectStore, spec: JobSpec, chunk: int, cache: Model
     fallback = loaded.scorer.fallback(int((~known).sum()), spec.k)
     width = fallback.items.shape[1]
     items[~known, :width], scores[~known, :width] = fallback.items, fallback.scores
-    item_ids = loaded.published.data.item_ids.astype(str)
+    item_ids = loaded.raw_items
     lengths = (items >= 0).sum(axis=1)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     valid = items >= 0  # -1 only ever trails a row's real items
@@ -173,17 +181,17 @@ def run_chunk(store: ObjectStore, job_id: str, chunk: int, cache: ModelCache) ->
     keys = JobKeys(job_id)
     existing = verified_part(store, spec, chunk)
     if existing is not None:
-        return {"job_id": job_id, "chunk": chunk, "rows": existing["rows"], "skipped": True}
+        return {"job_id": job_id, "chunk": chunk, "rows": existing[0]["rows"], "skipped": True}
     builder = _recommend_table if spec.kind == "recommend" else _evaluate_table
     table = builder(store, spec, chunk, cache)
     data = parquet_bytes(table)
     store.put_bytes(keys.part(chunk), data)
     manifest = {
-        "chunk": chunk, "key": keys.part(chunk), "rows": table.num_rows, "size": len(data), "sha256": sha256(data)
+        "chunk": chunk, "key": keys.part(chunk), "rows": table.num_rows, "size": len(data), "sha256": sha256_bytes(data)
     }
     if spec.kind == "recommend":
         manifest["fallback"] = int(np.sum(table.column("source").to_numpy(zero_copy_only=False) == "fallback"))
-    store.put_bytes(keys.part_manifest(chunk), dumps(manifest))
+    store.put_bytes(keys.part_manifest(chunk), to_json_bytes(manifest))
     return {"job_id": job_id, "chunk": chunk, "rows": table.num_rows, "skipped": False}
 
 
@@ -197,12 +205,14 @@ def finalize(store: ObjectStore, job_id: str, cache: ModelCache) -> dict[str, An
     keys = JobKeys(job_id)
     if store.exists(keys.success):
         return {"job_id": job_id, "finalized": False, "reason": "already finalized"}
-    parts = []
+    parts, tables = [], []
     for chunk in range(spec.n_chunks):
-        part = verified_part(store, spec, chunk)
-        if part is None:
+        verified = verified_part(store, spec, chunk)
+        if verified is None:
             raise RecsysError(f"job {job_id}: part {chunk} is missing or does not verify; cannot finalize")
-        parts.append(part)
+        parts.append(verified[0])
+        if spec.kind == "evaluate":
+            tables.append(read_parquet(verified[1]))
     rows = sum(p["rows"] for p in parts)
     if rows != spec.n_users:
         raise RecsysError(f"job {job_id}: parts hold {rows} rows, expected {spec.n_users}")
@@ -220,11 +230,9 @@ def finalize(store: ObjectStore, job_id: str, cache: ModelCache) -> dict[str, An
         manifest["fallback_rows"] = sum(p["fallback"] for p in parts)
         manifest["scoring"] = cache.model(store, spec.model).scorer.method
     else:
-        files = _write_metrics(store, spec, [read_parquet(store.get_bytes(p["key"])) for p in parts], cache)
-        manifest["files"] = files
-        manifest["metrics"] = json.loads(store.get_bytes(keys.metrics))["metrics"]
-    store.put_bytes(keys.manifest, dumps(manifest))
-    store.put_bytes(keys.success, dumps({"finished_at": time.time(), "rows": rows}))
+        manifest["files"], manifest["metrics"] = _write_metrics(store, spec, tables, cache)
+    store.put_bytes(keys.manifest, to_json_bytes(manifest))
+    store.put_bytes(keys.success, to_json_bytes({"finished_at": time.time(), "rows": rows}))
     return {"job_id": job_id, "finalized": True, "rows": rows}
 
 
@@ -245,15 +253,15 @@ def metrics_from_parts(tables: list[pa.Table], n_items: int) -> tuple[dict[str, 
 
 def _write_metrics(
     store: ObjectStore, spec: JobSpec, tables: list[pa.Table], cache: ModelCache
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
     keys = JobKeys(spec.job_id)
     n_items = cache.model(store, spec.model).published.model.n_items
     metrics, per_user = metrics_from_parts(tables, n_items)
     files = []
     for key, data in (
         (keys.per_user, parquet_bytes(per_user)),
-        (keys.metrics, dumps({"model": spec.model, "protocol": spec.protocol, "metrics": metrics})),
+        (keys.metrics, to_json_bytes({"model": spec.model, "protocol": spec.protocol, "metrics": metrics})),
     ):
         store.put_bytes(key, data)
-        files.append({"key": key, "size": len(data), "sha256": sha256(data)})
-    return files
+        files.append({"key": key, "size": len(data), "sha256": sha256_bytes(data)})
+    return files, metrics

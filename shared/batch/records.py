@@ -15,7 +15,6 @@ Every key is written once by one writer (or rewritten with identical bytes), so 
 read-modify-write race exists: the state is derived from which keys exist.
 """
 
-import hashlib
 import json
 import time
 import uuid
@@ -24,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.artifacts.manifest import to_json_bytes
 from shared.errors import RecsysError
 from shared.store import NotFound, ObjectStore
 
@@ -112,14 +112,6 @@ def new_job_id(kind: JobKind) -> str:
     return f"{kind[:3]}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
 
-def dumps(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def load_spec(store: ObjectStore, job_id: str) -> JobSpec:
     try:
         return JobSpec.model_validate_json(store.get_bytes(JobKeys(job_id).spec))
@@ -131,7 +123,7 @@ def mark_failed(store: ObjectStore, job_id: str, reason: str) -> None:
     """Record that the job will not finish (the first reason is kept)."""
     keys = JobKeys(job_id)
     if not store.exists(keys.failed) and not store.exists(keys.success):
-        store.put_bytes(keys.failed, dumps({"reason": reason, "at": time.time()}))
+        store.put_bytes(keys.failed, to_json_bytes({"reason": reason, "at": time.time()}))
 
 
 def record_attempt(store: ObjectStore, job_id: str, chunk: int) -> int:
@@ -142,7 +134,8 @@ def record_attempt(store: ObjectStore, job_id: str, chunk: int) -> int:
 
 
 def record_failure(store: ObjectStore, job_id: str, chunk: int, error: str, attempts: int) -> None:
-    store.put_bytes(JobKeys(job_id).failure(chunk), dumps({"chunk": chunk, "error": error, "attempts": attempts}))
+    record = {"chunk": chunk, "error": error, "attempts": attempts}
+    store.put_bytes(JobKeys(job_id).failure(chunk), to_json_bytes(record))
 
 
 def done_chunks(store: ObjectStore, job_id: str) -> list[int]:

@@ -7,21 +7,21 @@ behind; once ``job.json`` exists, a dispatch failure marks the job FAILED rather
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pyarrow as pa
 
 from shared.artifacts import ModelRef, resolve
+from shared.artifacts.manifest import to_json_bytes
 from shared.batch.chunks import ModelCache, finalize, negatives_key, parquet_bytes, run_chunk
-from shared.batch.records import JobKeys, JobSpec, Protocol, dumps, mark_failed, new_job_id
+from shared.batch.records import JobKeys, JobSpec, Protocol, mark_failed, new_job_id
 from shared.errors import ConfigError, RecsysError
 from shared.evaluation import eval_target, sampled_negatives
 from shared.ranking import KS
+from shared.sampled import SAMPLED_NEGATIVES
 from shared.seeding import derive_seed
 from shared.store import ObjectStore
-
-SAMPLED_NEGATIVES = 99
 
 
 def read_user_file(path: Path) -> list[str]:
@@ -84,7 +84,7 @@ def submit_recommend(
         n_users=n_users, n_chunks=math.ceil(n_users / chunk_size), users_key=users_key, seed=seed,
         max_attempts=max_attempts, created_at=time.time(),
     )
-    store.put_bytes(keys.spec, dumps(spec.model_dump()))
+    store.put_bytes(keys.spec, to_json_bytes(spec.model_dump()))
     return spec
 
 
@@ -99,8 +99,8 @@ def submit_evaluate(
     max_attempts: int,
 ) -> JobSpec:
     _check_sizes(max(KS), chunk_size)
-    if protocol not in ("full", "sampled-uniform-99", "sampled-pop-99"):
-        raise ConfigError(f"unknown protocol {protocol!r}; choose full, sampled-uniform-99 or sampled-pop-99")
+    if protocol not in get_args(Protocol):
+        raise ConfigError(f"unknown protocol {protocol!r}; choose {', '.join(get_args(Protocol))}")
     ref = _resolve(store, ref_text)
     data = cache.model(store, str(ref)).published.data
     target = eval_target(data, "test")
@@ -115,7 +115,7 @@ def submit_evaluate(
         n_users=len(target.users), n_chunks=math.ceil(len(target.users) / chunk_size), negatives_key=neg_key,
         seed=seed, max_attempts=max_attempts, created_at=time.time(),
     )
-    store.put_bytes(JobKeys(job_id).spec, dumps(spec.model_dump()))
+    store.put_bytes(JobKeys(job_id).spec, to_json_bytes(spec.model_dump()))
     return spec
 
 

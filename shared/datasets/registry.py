@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shared.atomic import atomic_write_bytes
 from shared.checksums import sha256_file
 from shared.errors import DatasetError
 
@@ -128,10 +129,7 @@ def _fetch_member(data_dir: Path, folder: str, member: str, url: str) -> Path:
         raise DatasetError(
             f"{archive} is not the official archive ({exc}); delete it and retry"
         ) from exc
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    atomic_write_bytes(target, data)
     return target
 
 

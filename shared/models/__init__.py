@@ -10,13 +10,13 @@ from shared.models.neural import NeuralRecommender
 from shared.models.popularity import Popularity, PopularityConfig
 from shared.models.random import RandomConfig, RandomModel
 
-MODEL_NAMES = ("fm", "ncf", "pop", "random")
 CONFIGS: dict[str, type[ModelConfig]] = {
     "fm": FMConfig,
     "ncf": NCFConfig,
     "pop": PopularityConfig,
     "random": RandomConfig,
 }
+MODEL_NAMES = tuple(CONFIGS)
 
 
 def parse_model_names(text: str) -> list[str]:
