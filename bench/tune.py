@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from shared.datasets import load_raw, resolve
-from shared.models import FMConfig, ModelConfig, NCFConfig
+from shared.models import CONFIGS
 from shared.preparation import PrepConfig, prepare
 from shared.training import Protocol, train_and_evaluate
 
@@ -35,7 +35,6 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "negative_sampling": ["static", "resample"],
     },
 }
-CONFIG_CLASSES: dict[str, type[ModelConfig]] = {"fm": FMConfig, "ncf": NCFConfig}
 
 
 def main() -> int:
@@ -62,7 +61,7 @@ def main() -> int:
         grid = grids[name]
         for values in itertools.product(*grid.values()):
             params = {**args.fixed.get(name, {}), **dict(zip(grid, values, strict=True))}
-            config = CONFIG_CLASSES[name](**params)
+            config = CONFIGS[name](**params)
             start = time.perf_counter()
             result = train_and_evaluate(name, config, data, Protocol(refit=False), args.seed, "cpu")
             assert result.valid is not None
@@ -79,8 +78,10 @@ def main() -> int:
     chosen: dict[str, Any] = {}
     for name in args.models.split(","):
         best = max((r for r in rows if r["model"] == name), key=lambda r: r["valid_NDCG@10"])
-        config = CONFIG_CLASSES[name](**best["params"])
-        result = train_and_evaluate(name, config, data, Protocol(refit=True), args.seed, "cpu")
+        # Refit = a fresh model trained on train + validation for the best epoch count; the grid
+        # search above already found that count, so it is not searched again.
+        config = CONFIGS[name](**{**best["params"], "max_epochs": best["best_epoch"]})
+        result = train_and_evaluate(name, config, data, Protocol(validate=False), args.seed, "cpu")
         chosen[name] = {**best, "test": result.test}
         print(json.dumps({"chosen": name, **chosen[name]}), flush=True)
     report = {"dataset": args.dataset, "seed": args.seed, "grid": rows, "chosen": chosen}
